@@ -1,0 +1,243 @@
+//! The machine-written catalog: Spotify and Odesli answers as `pull` stored
+//! them. Only the fields the pages use are read; every field an API may leave
+//! out is optional, and unknown fields are ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{parse_json, ContentError};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Image {
+    pub url: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ExternalUrls {
+    pub spotify: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ArtistRef {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub external_urls: ExternalUrls,
+}
+
+/// `GET /artists/{id}`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct SpotifyArtist {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub images: Vec<Image>,
+    #[serde(default)]
+    pub external_urls: ExternalUrls,
+    #[serde(default)]
+    pub genres: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ExternalIds {
+    pub upc: Option<String>,
+    pub isrc: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Copyright {
+    pub text: String,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Track {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub duration_ms: u64,
+    #[serde(default)]
+    pub track_number: u32,
+    #[serde(default)]
+    pub disc_number: u32,
+    #[serde(default)]
+    pub explicit: bool,
+    #[serde(default)]
+    pub external_ids: ExternalIds,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct TrackPage {
+    #[serde(default)]
+    pub items: Vec<Track>,
+    #[serde(default)]
+    pub total: Option<u32>,
+}
+
+/// `GET /albums/{id}`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct SpotifyAlbum {
+    pub id: String,
+    pub name: String,
+    /// `album`, `single` or `compilation`.
+    pub album_type: String,
+    #[serde(default)]
+    pub total_tracks: Option<u32>,
+    #[serde(default)]
+    pub release_date: Option<String>,
+    #[serde(default)]
+    pub release_date_precision: Option<String>,
+    #[serde(default)]
+    pub images: Vec<Image>,
+    #[serde(default)]
+    pub artists: Vec<ArtistRef>,
+    #[serde(default)]
+    pub external_urls: ExternalUrls,
+    #[serde(default)]
+    pub external_ids: ExternalIds,
+    #[serde(default)]
+    pub copyrights: Vec<Copyright>,
+    #[serde(default)]
+    pub tracks: TrackPage,
+    /// Extended quota only.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Extended quota only.
+    #[serde(default)]
+    pub available_markets: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Owner {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// `GET /playlists/{id}` (metadata; the track list may be absent).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct SpotifyPlaylist {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub owner: Owner,
+    #[serde(default)]
+    pub images: Option<Vec<Image>>,
+    #[serde(default)]
+    pub external_urls: ExternalUrls,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OdesliLink {
+    pub url: String,
+    #[serde(default)]
+    pub entity_unique_id: Option<String>,
+}
+
+/// The Odesli `/links` answer (the parts we use).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OdesliAnswer {
+    #[serde(default)]
+    pub entity_unique_id: Option<String>,
+    #[serde(default)]
+    pub page_url: Option<String>,
+    #[serde(default)]
+    pub links_by_platform: BTreeMap<String, OdesliLink>,
+}
+
+/// `odesli/<album id>.json`: an Odesli answer with when it was fetched.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct OdesliRecord {
+    pub fetched_at: chrono::DateTime<chrono::Utc>,
+    #[serde(default)]
+    pub user_country: Option<String>,
+    pub answer: OdesliAnswer,
+}
+
+/// Pull bookkeeping for one release.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ReleaseState {
+    pub first_seen: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_seen: Option<chrono::DateTime<chrono::Utc>>,
+    /// The release no longer appears in the artist's Spotify catalog.
+    #[serde(default)]
+    pub vanished: bool,
+}
+
+/// `state.json`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct PullState {
+    #[serde(default)]
+    pub releases: BTreeMap<String, ReleaseState>,
+}
+
+/// Where one artist's machine-written files live.
+#[derive(Debug, Clone)]
+pub struct CatalogDir {
+    pub dir: PathBuf,
+}
+
+impl CatalogDir {
+    pub fn new(content_root: &Path, artist_slug: &str) -> Self {
+        CatalogDir {
+            dir: content_root.join("catalog").join(artist_slug),
+        }
+    }
+
+    pub fn artist_path(&self) -> PathBuf {
+        self.dir.join("artist.json")
+    }
+    pub fn album_path(&self, id: &str) -> PathBuf {
+        self.dir.join("albums").join(format!("{id}.json"))
+    }
+    pub fn playlist_path(&self, id: &str) -> PathBuf {
+        self.dir.join("playlists").join(format!("{id}.json"))
+    }
+    pub fn odesli_path(&self, id: &str) -> PathBuf {
+        self.dir.join("odesli").join(format!("{id}.json"))
+    }
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join("state.json")
+    }
+
+    /// The artist profile, if a pull has fetched it.
+    pub fn artist(&self) -> Result<Option<SpotifyArtist>, ContentError> {
+        optional(&self.artist_path())
+    }
+
+    pub fn album(&self, id: &str) -> Result<SpotifyAlbum, ContentError> {
+        parse_json(&self.album_path(id))
+    }
+
+    pub fn playlist(&self, id: &str) -> Result<SpotifyPlaylist, ContentError> {
+        parse_json(&self.playlist_path(id))
+    }
+
+    pub fn odesli(&self, id: &str) -> Result<Option<OdesliRecord>, ContentError> {
+        optional(&self.odesli_path(id))
+    }
+
+    pub fn state(&self) -> Result<PullState, ContentError> {
+        Ok(optional(&self.state_path())?.unwrap_or_default())
+    }
+}
+
+fn optional<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, ContentError> {
+    if path.exists() {
+        parse_json(path).map(Some)
+    } else {
+        Ok(None)
+    }
+}

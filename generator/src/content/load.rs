@@ -1,0 +1,205 @@
+//! Reads a content directory into memory. Only the hand-written files are
+//! read here; catalog answers are read page by page while rendering, so
+//! memory stays flat however large the catalog is.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::catalog::CatalogDir;
+use super::config::{ArtistConfig, LinkConfig, SiteConfig};
+use super::error::{parse_toml, ContentError};
+use super::SpotifyRef;
+
+/// Everything hand-written in a content directory.
+#[derive(Debug)]
+pub struct Content {
+    pub root: PathBuf,
+    pub site: SiteConfig,
+    pub artists: Vec<Artist>,
+}
+
+#[derive(Debug)]
+pub struct Artist {
+    pub file: PathBuf,
+    pub config: ArtistConfig,
+    pub catalog: CatalogDir,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub file: PathBuf,
+    pub config: LinkConfig,
+    pub source: SpotifyRef,
+}
+
+/// Every problem found in a content directory, so they can be fixed in one go.
+#[derive(Debug)]
+pub struct ContentErrors(pub Vec<ContentError>);
+
+impl fmt::Display for ContentErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems in the content files:", many.len())?;
+                for e in many {
+                    write!(f, "\n  {e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ContentErrors {}
+
+impl From<ContentError> for ContentErrors {
+    fn from(e: ContentError) -> Self {
+        ContentErrors(vec![e])
+    }
+}
+
+impl Content {
+    pub fn site_file(root: &Path) -> PathBuf {
+        root.join("site.toml")
+    }
+
+    pub fn load(root: &Path) -> Result<Content, ContentErrors> {
+        let site_path = Self::site_file(root);
+        if !site_path.is_file() {
+            return Err(ContentError::invalid(
+                &site_path,
+                format!(
+                    "not found: {} is not a site; run `smartlinks init {}` to start one, or pass --content DIR",
+                    root.display(),
+                    root.display()
+                ),
+            )
+            .into());
+        }
+        let mut site: SiteConfig = parse_toml(&site_path)?;
+        site.validate(&site_path)?;
+
+        let artist_files = toml_files(&root.join("artists"))?;
+        let mut errors = Vec::new();
+        let parsed: Vec<Result<Artist, Vec<ContentError>>> = artist_files
+            .par_iter()
+            .map(|file| load_artist(root, file))
+            .collect();
+        let mut artists = Vec::new();
+        for result in parsed {
+            match result {
+                Ok(a) => artists.push(a),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+
+        // A links folder without an artist file is a mistake worth naming.
+        let links_root = root.join("links");
+        if links_root.is_dir() {
+            let entries = std::fs::read_dir(&links_root).map_err(|source| ContentError::Read {
+                path: links_root.clone(),
+                source,
+            })?;
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if entry.path().is_dir() && !artists.iter().any(|a| a.config.slug == name) {
+                    errors.push(ContentError::invalid(
+                        &entry.path(),
+                        format!("links for artist {name:?}, but there is no artists/{name}.toml"),
+                    ));
+                }
+            }
+        }
+
+        if !errors.is_empty() {
+            errors.sort_by(|a, b| a.path().cmp(b.path()));
+            return Err(ContentErrors(errors));
+        }
+        artists.sort_by(|a, b| a.config.slug.cmp(&b.config.slug));
+        Ok(Content {
+            root: root.to_path_buf(),
+            site,
+            artists,
+        })
+    }
+
+    pub fn artist(&self, slug: &str) -> Option<&Artist> {
+        self.artists.iter().find(|a| a.config.slug == slug)
+    }
+}
+
+fn load_artist(root: &Path, file: &Path) -> Result<Artist, Vec<ContentError>> {
+    let config: ArtistConfig = parse_toml(file).map_err(|e| vec![e])?;
+    config.validate(file).map_err(|e| vec![e])?;
+    let links_dir = root.join("links").join(&config.slug);
+    let link_files = toml_files(&links_dir).map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    let mut links = Vec::with_capacity(link_files.len());
+    let mut by_source: HashMap<SpotifyRef, PathBuf> = HashMap::new();
+    for result in link_files
+        .par_iter()
+        .map(|f| load_link(f))
+        .collect::<Vec<_>>()
+    {
+        match result {
+            Ok(link) => {
+                if let Some(other) = by_source.insert(link.source.clone(), link.file.clone()) {
+                    errors.push(ContentError::invalid(
+                        &link.file,
+                        format!("field `source` = {:?} is also the source of {}; one Smart Link per release", link.config.source, other.display()),
+                    ));
+                }
+                links.push(link);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    links.sort_by(|a, b| a.config.slug.cmp(&b.config.slug));
+    Ok(Artist {
+        file: file.to_path_buf(),
+        catalog: CatalogDir::new(root, &config.slug),
+        config,
+        links,
+    })
+}
+
+fn load_link(file: &Path) -> Result<Link, ContentError> {
+    let config: LinkConfig = parse_toml(file)?;
+    let source = config.validate(file)?;
+    Ok(Link {
+        file: file.to_path_buf(),
+        config,
+        source,
+    })
+}
+
+/// The `*.toml` files directly in `dir` (none if it does not exist), sorted.
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| ContentError::Read {
+            path: dir.to_path_buf(),
+            source: e.into(),
+        })?;
+        let path = entry.path();
+        if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "toml") {
+            files.push(path.to_path_buf());
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,15 @@
+//! `smartlinks`: builds Smart Link landing pages for musicians as a static site.
+//!
+//! The binary is thin; each subcommand lives in [`cmd`], the content model in
+//! [`content`], rendering in [`render`], and the single writer of output
+//! files in [`output`].
+
+pub mod cli;
+pub mod cmd;
+pub mod content;
+pub mod output;
+pub mod progress;
+pub mod render;
+pub mod services;
+pub mod slug;
+pub mod theme;

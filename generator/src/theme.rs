@@ -1,0 +1,234 @@
+//! Themes: Tera templates, CSS and a `theme.toml`.
+//!
+//! The themes in the repository's `themes/` folder are built into the binary,
+//! so `smartlinks` works from anywhere. A site can override any file of a
+//! theme, or add a theme of its own, under `<content>/themes/<name>/`.
+//! `themes/common/` holds partials and static files every theme shares.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use include_dir::{include_dir, Dir};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+static EMBEDDED: Dir = include_dir!("$CARGO_MANIFEST_DIR/../themes");
+
+const COMMON: &str = "common";
+
+/// `theme.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeManifest {
+    pub name: String,
+    pub description: String,
+    /// The CSS `color-scheme` the theme supports: `light`, `dark` or `light dark`.
+    #[serde(default = "default_scheme")]
+    pub color_scheme: String,
+}
+
+fn default_scheme() -> String {
+    "light dark".into()
+}
+
+/// A loaded theme, ready to render from many threads at once.
+pub struct Theme {
+    pub name: String,
+    pub manifest: ThemeManifest,
+    pub tera: tera::Tera,
+    /// Logical static file name (`style.css`) → path under the site root
+    /// with a content hash (`assets/style.3f9a0c1b2d.css`).
+    pub assets: BTreeMap<String, String>,
+    /// The hashed static files to write: (path under the site root, bytes).
+    pub asset_files: Vec<(String, Vec<u8>)>,
+}
+
+/// The files of one theme folder, embedded ones overlaid by the site's own.
+fn theme_files(name: &str, overrides: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    if let Some(dir) = EMBEDDED.get_dir(name) {
+        collect_embedded(dir, dir.path(), &mut files);
+    }
+    let on_disk = overrides.join(name);
+    if on_disk.is_dir() {
+        for entry in walkdir::WalkDir::new(&on_disk).into_iter().flatten() {
+            if entry.file_type().is_file() {
+                if let (Ok(rel), Ok(bytes)) = (
+                    entry.path().strip_prefix(&on_disk),
+                    std::fs::read(entry.path()),
+                ) {
+                    files.insert(rel.to_string_lossy().replace('\\', "/"), bytes);
+                }
+            }
+        }
+    }
+    files
+}
+
+fn collect_embedded(dir: &Dir, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+    for file in dir.files() {
+        let rel = file.path().strip_prefix(root).unwrap_or(file.path());
+        out.insert(
+            rel.to_string_lossy().replace('\\', "/"),
+            file.contents().to_vec(),
+        );
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, root, out);
+    }
+}
+
+/// Names of every theme a site can use: built-in ones and the site's own.
+pub fn available(overrides: &Path) -> Vec<String> {
+    let mut names: Vec<String> = EMBEDDED
+        .dirs()
+        .filter(|d| d.get_file(d.path().join("theme.toml")).is_some())
+        .filter_map(|d| {
+            d.path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(overrides) {
+        for e in entries.flatten() {
+            if e.path().join("theme.toml").is_file() {
+                names.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Where a site keeps its own themes and overrides.
+pub fn overrides_dir(content_root: &Path) -> PathBuf {
+    content_root.join("themes")
+}
+
+impl Theme {
+    pub fn load(name: &str, content_root: &Path) -> Result<Theme> {
+        let overrides = overrides_dir(content_root);
+        let names = available(&overrides);
+        if name == COMMON || !names.iter().any(|n| n == name) {
+            bail!(
+                "unknown theme {name:?}; available themes: {}",
+                names.join(", ")
+            );
+        }
+        let common = theme_files(COMMON, &overrides);
+        let own = theme_files(name, &overrides);
+        let manifest_bytes = own.get("theme.toml").context("theme.toml missing")?;
+        let manifest: ThemeManifest = toml::from_str(&String::from_utf8_lossy(manifest_bytes))
+            .with_context(|| format!("theme {name:?}: theme.toml is not valid"))?;
+
+        let mut tera = tera::Tera::default();
+        tera.set_escape_fn(escape_html);
+        let mut templates = Vec::new();
+        for (prefix, files) in [("common/", &common), ("", &own)] {
+            for (rel, bytes) in files.iter() {
+                if let Some(t) = rel.strip_prefix("templates/") {
+                    let text = String::from_utf8(bytes.clone())
+                        .with_context(|| format!("theme {name:?}: {rel} is not UTF-8"))?;
+                    templates.push((format!("{prefix}{t}"), text));
+                }
+            }
+        }
+        tera.add_raw_templates(templates)
+            .map_err(|e| anyhow::anyhow!(tera_chain(&e)))
+            .with_context(|| format!("theme {name:?} has a template error"))?;
+        for required in ["link.html", "hub.html", "404.html"] {
+            if tera.get_template(required).is_err() {
+                bail!("theme {name:?} has no templates/{required}");
+            }
+        }
+
+        let mut assets = BTreeMap::new();
+        let mut asset_files = Vec::new();
+        // A theme's own static file of the same name wins over the common one.
+        let mut statics: BTreeMap<&str, &Vec<u8>> = BTreeMap::new();
+        for files in [&common, &own] {
+            for (rel, bytes) in files.iter() {
+                if let Some(s) = rel.strip_prefix("static/") {
+                    statics.insert(s, bytes);
+                }
+            }
+        }
+        for (logical, bytes) in statics {
+            let hashed = format!("assets/{}", hashed_name(logical, bytes));
+            assets.insert(logical.to_string(), hashed.clone());
+            asset_files.push((hashed, bytes.clone()));
+        }
+        Ok(Theme {
+            name: name.to_string(),
+            manifest,
+            tera,
+            assets,
+            asset_files,
+        })
+    }
+}
+
+/// Escapes text for HTML text and quoted attribute values. Unlike Tera's
+/// default it leaves `/` alone, which is safe inside quotes and keeps URLs
+/// readable and pages smaller.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `style.css` → `style.3f9a0c1b2d.css`.
+fn hashed_name(logical: &str, bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hash: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+    match logical.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem}.{hash}.{ext}"),
+        _ => format!("{logical}.{hash}"),
+    }
+}
+
+/// Tera hides the useful part of an error in its source chain.
+pub fn tera_chain(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_change_with_content() {
+        assert_ne!(
+            hashed_name("style.css", b"a"),
+            hashed_name("style.css", b"b")
+        );
+        assert!(hashed_name("style.css", b"a").starts_with("style."));
+        assert!(hashed_name("style.css", b"a").ends_with(".css"));
+    }
+
+    #[test]
+    fn unknown_theme_names_the_available_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Theme::load("nope", dir.path()).err().unwrap().to_string();
+        assert!(err.contains("unknown theme \"nope\""), "{err}");
+        assert!(err.contains("daylight"), "{err}");
+    }
+}
