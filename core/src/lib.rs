@@ -3,6 +3,7 @@
 //! This crate depends on serde only, so it compiles to `wasm32-unknown-unknown`
 //! for the worker and is tested on the host like any other crate.
 
+pub mod beacon;
 pub mod order;
 pub mod service;
 
