@@ -239,11 +239,10 @@ impl Beacon {
             return Err(Invalid::UnknownLink);
         }
         match (&self.kind, &self.service) {
-            (EventKind::Click, Some(id)) => {
-                if service(id).is_none() {
-                    return Err(Invalid::UnknownService);
-                }
+            (EventKind::Click, Some(id)) if service(id).is_none() => {
+                return Err(Invalid::UnknownService)
             }
+            (EventKind::Click, Some(_)) => {}
             (EventKind::Click, None) | (_, Some(_)) => return Err(Invalid::ServiceMismatch),
             _ => {}
         }
