@@ -4,6 +4,7 @@
 //! for the worker and is tested on the host like any other crate.
 
 pub mod beacon;
+pub mod edge;
 pub mod order;
 pub mod service;
 
