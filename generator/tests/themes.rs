@@ -507,3 +507,22 @@ fn every_theme_page_is_valid_html() {
     );
     assert_eq!(files.len(), 4 * 16, "every page of every theme was checked");
 }
+
+#[test]
+fn the_sample_catalog_shows_every_theme_and_the_consent_flow() {
+    let built = Site::sample().build();
+    let mut used: Vec<String> = pages(&built)
+        .iter()
+        .map(|rel| built.page(rel).attr("body", "class").replace("theme-", ""))
+        .collect();
+    used.sort();
+    used.dedup();
+    assert_eq!(used, theme_names());
+    assert!(
+        !built
+            .page("nova-lane/index.html")
+            .all("#sl-consent")
+            .is_empty(),
+        "an artist with pixels"
+    );
+}
