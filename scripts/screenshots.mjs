@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 // Renders every theme for a sample Smart Link and an artist hub at phone
-// (390 px) and desktop (1280 px) widths, plus the consent banner on a phone,
-// and writes PNGs to docs/screenshots/ (or the folder given as argument).
+// (390 px) and desktop (1280 px) widths, plus the consent banner on a phone
+// and, for themes that follow the system scheme, the dark version, and
+// writes PNGs to docs/screenshots/ (or the folder given as argument).
 //
 //   npm run screenshots [-- [--full] OUT_DIR]
 //
-// --full captures whole pages instead of the first screen.
+// The phone picture of a link shows the whole page, the others the first
+// screen; --full captures whole pages everywhere.
 //
 // Images from other hosts (cover art on Spotify's CDN) are drawn as
 // generated placeholder artwork, so the pictures are the same on every
-// machine and need no network.
-import { mkdirSync } from 'node:fs';
+// machine and need no network. When `pngquant` is installed (Debian package
+// pngquant) the PNGs are shrunk with it.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSample, repoRoot, serve, themeNames } from '../tests/e2e/support/static-site.mjs';
 import { launch, PHONE_UA } from '../tests/e2e/support/chromium.mjs';
@@ -43,30 +47,41 @@ try {
     const site = buildSample({ theme });
     const server = await serve(site.out);
     try {
-      for (const [size, viewport] of Object.entries(SIZES)) {
-        for (const consent of size === 'phone' ? [false, true] : [false]) {
-          const context = await browser.newContext({
-            viewport: { width: viewport.width, height: viewport.height },
-            isMobile: viewport.mobile,
-            hasTouch: viewport.mobile,
-            deviceScaleFactor: 1,
-            userAgent: PHONE_UA,
-          });
-          await context.route((u) => !u.href.startsWith(server.url), (route) =>
-            route.request().resourceType() === 'image' ? route.fulfill(placeholder(route.request().url())) : route.abort());
-          // Clean pictures answer the consent question beforehand; one per theme shows the banner.
-          if (!consent) await context.addInitScript(() => localStorage.setItem('smartlinks-consent', 'denied'));
-          const page = await context.newPage();
-          const shots = consent ? [['link', LINK]] : [['link', LINK], ['hub', HUB]];
-          for (const [kind, path] of shots) {
-            await page.goto(server.url + path, { waitUntil: 'load' });
-            await page.evaluate(() => document.fonts.ready);
-            const file = join(OUT, `${theme}-${kind}-${size}${consent ? '-consent' : ''}.png`);
-            await page.screenshot({ path: file, fullPage: FULL });
-            written.push(file);
-          }
-          await context.close();
+      const toml = readFileSync(join(repoRoot, 'themes', theme, 'theme.toml'), 'utf8');
+      const followsSystem = /^color_scheme = "light dark"/m.test(toml);
+      const variants = [
+        { size: 'phone', scheme: 'light' },
+        { size: 'desktop', scheme: 'light' },
+        { size: 'phone', scheme: 'light', consent: true },
+        ...(followsSystem ? [{ size: 'phone', scheme: 'dark' }] : []),
+      ];
+      for (const { size, scheme, consent = false } of variants) {
+        const viewport = SIZES[size];
+        const context = await browser.newContext({
+          colorScheme: scheme,
+          viewport: { width: viewport.width, height: viewport.height },
+          isMobile: viewport.mobile,
+          hasTouch: viewport.mobile,
+          deviceScaleFactor: 1,
+          userAgent: PHONE_UA,
+        });
+        await context.route((u) => !u.href.startsWith(server.url), (route) =>
+          route.request().resourceType() === 'image' ? route.fulfill(placeholder(route.request().url())) : route.abort());
+        // Clean pictures answer the consent question beforehand; one per theme shows the banner.
+        if (!consent) await context.addInitScript(() => localStorage.setItem('smartlinks-consent', 'denied'));
+        const page = await context.newPage();
+        const single = consent || scheme === 'dark';
+        const shots = single ? [['link', LINK]] : [['link', LINK], ['hub', HUB]];
+        for (const [kind, path] of shots) {
+          await page.goto(server.url + path, { waitUntil: 'load' });
+          await page.evaluate(() => document.fonts.ready);
+          const suffix = consent ? '-consent' : scheme === 'dark' ? '-dark' : '';
+          const file = join(OUT, `${theme}-${kind}-${size}${suffix}.png`);
+          const whole = FULL || (kind === 'link' && size === 'phone' && !single);
+          await page.screenshot({ path: file, fullPage: whole });
+          written.push(file);
         }
+        await context.close();
       }
     } finally {
       await server.close();
@@ -76,4 +91,13 @@ try {
 } finally {
   await browser.close();
 }
-for (const f of written) console.log(f);
+let shrink = true;
+for (const f of written) {
+  try {
+    if (shrink) execFileSync('pngquant', ['--force', '--skip-if-larger', '--quality=70-95', '--ext', '.png', f], { stdio: 'ignore' });
+  } catch (e) {
+    // Exit status 98/99: pngquant kept the original; ENOENT: not installed.
+    if (e.code === 'ENOENT') shrink = false;
+  }
+  console.log(f);
+}
