@@ -187,7 +187,7 @@ fn every_theme_renders_every_sample_page_with_the_same_content_and_semantics() {
             );
             let is_album = page.jsonld()["@type"] == "MusicAlbum";
             assert_eq!(
-                page.all(".tracklist li").len() > 0,
+                !page.all(".tracklist li").is_empty(),
                 is_album,
                 "{ctx}: tracklist"
             );
