@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSample, repoRoot, serve, themeNames } from './support/static-site.mjs';
-import { axeViolations, INSTAGRAM_UA, launch, PHONE_UA, recordExternal, TIKTOK_UA } from './support/chromium.mjs';
+import { axeViolations, FACEBOOK_UA, INSTAGRAM_UA, launch, PHONE_UA, recordExternal, TIKTOK_UA } from './support/chromium.mjs';
 
 const ZOE = '/nova-lane/zoe-a-paris';           // album with video, description, pixels
 const ZOE_URL = 'https://play.example.com/nova-lane/zoe-a-paris';
@@ -135,6 +135,21 @@ for (const theme of themeNames()) {
       }
     });
 
+    test('on load, only images come from other hosts', async () => {
+      const { context, page } = await phone();
+      const foreign = [];
+      context.on('request', (r) => {
+        if (!r.url().startsWith(server.url)) foreign.push(`${r.resourceType()} ${r.url()}`);
+      });
+      try {
+        for (const path of PAGES) await page.goto(server.url + path, { waitUntil: 'load' });
+        assert.ok(foreign.length > 0, 'cover art was requested');
+        assert.deepEqual(foreign.filter((r) => !r.startsWith('image ')), [], 'no third-party script, style or font');
+      } finally {
+        await context.close();
+      }
+    });
+
     for (const scheme of ['light', 'dark']) {
       test(`axe-core finds no violations (${scheme} system scheme)`, async () => {
         const { context, page } = await phone({ colorScheme: scheme });
@@ -168,8 +183,8 @@ for (const theme of themeNames()) {
       });
     }
 
-    test('the open-in-browser hint shows inside Instagram and TikTok only', async () => {
-      for (const [ua, app] of [[INSTAGRAM_UA, 'Instagram'], [TIKTOK_UA, 'TikTok'], [PHONE_UA, null]]) {
+    test('the open-in-browser hint shows inside Instagram, TikTok and Facebook only', async () => {
+      for (const [ua, app] of [[INSTAGRAM_UA, 'Instagram'], [TIKTOK_UA, 'TikTok'], [FACEBOOK_UA, 'Facebook'], [PHONE_UA, null]]) {
         const { context, page } = await phone({ userAgent: ua });
         try {
           await page.goto(server.url + ZOE, { waitUntil: 'load' });
