@@ -51,6 +51,58 @@ impl Pixels {
     pub fn is_empty(&self) -> bool {
         self.meta.is_none() && self.tiktok.is_none() && self.google.is_none()
     }
+
+    /// These ids end up in pages and in vendor script URLs, so only the
+    /// shapes the vendors issue are accepted.
+    pub(crate) fn validate(&self, path: &Path) -> Result<(), ContentError> {
+        if let Some(id) = &self.meta {
+            if !(5..=20).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ContentError::invalid(
+                    path,
+                    format!("field `pixels.meta` = {id:?} is not a Meta Pixel id: expected the digits shown in Meta Events Manager, like \"123456789012345\""),
+                ));
+            }
+        }
+        if let Some(id) = &self.tiktok {
+            if !(8..=32).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(ContentError::invalid(
+                    path,
+                    format!("field `pixels.tiktok` = {id:?} is not a TikTok Pixel id: expected the letters and digits shown in TikTok Events Manager, like \"C4ABCDEFGHIJKLMNOPQR\""),
+                ));
+            }
+        }
+        if let Some(id) = &self.google {
+            if !is_google_tag_id(id) {
+                return Err(ContentError::invalid(
+                    path,
+                    format!("field `pixels.google` = {id:?} is not a Google tag id: expected one like \"G-ABC123DEF4\", \"AW-123456789\" or \"GT-ABCD123\""),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The link's own ids win over the artist's, vendor by vendor, so a link
+    /// can add or swap one pixel for a campaign and keep the others.
+    pub fn overridden_by(&self, link: &Pixels) -> Pixels {
+        Pixels {
+            meta: link.meta.clone().or_else(|| self.meta.clone()),
+            tiktok: link.tiktok.clone().or_else(|| self.tiktok.clone()),
+            google: link.google.clone().or_else(|| self.google.clone()),
+        }
+    }
+}
+
+/// `G-`, `AW-` or `GT-` followed by upper-case letters and digits.
+fn is_google_tag_id(id: &str) -> bool {
+    let rest = ["G-", "AW-", "GT-"]
+        .iter()
+        .find_map(|p| id.strip_prefix(p))
+        .unwrap_or_default();
+    (4..=20).contains(&rest.len())
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// `artists/<slug>.toml`.
@@ -214,7 +266,7 @@ impl ArtistConfig {
         for id in &self.fixed_order {
             check_service_id(path, "fixed_order", id)?;
         }
-        Ok(())
+        self.pixels.validate(path)
     }
 }
 
@@ -272,6 +324,69 @@ impl LinkConfig {
         if let Some(video) = &self.video {
             check_https_url(path, "video", video)?;
         }
+        self.pixels.validate(path)?;
         Ok(source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(meta: Option<&str>, tiktok: Option<&str>, google: Option<&str>) -> Result<(), String> {
+        Pixels {
+            meta: meta.map(String::from),
+            tiktok: tiktok.map(String::from),
+            google: google.map(String::from),
+        }
+        .validate(Path::new("artists/a.toml"))
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn vendor_shaped_pixel_ids_are_accepted() {
+        assert!(check(
+            Some("142595885673347"),
+            Some("CWPXN2CYIOSXPAI15K9Z"),
+            Some("G-IWCEKHSU3W")
+        )
+        .is_ok());
+        assert!(check(None, None, Some("AW-123456789")).is_ok());
+        assert!(check(None, None, Some("GT-ABCD123")).is_ok());
+    }
+
+    #[test]
+    fn malformed_pixel_ids_name_the_field_and_the_expected_shape() {
+        let e = check(Some("12345\"><script>"), None, None).unwrap_err();
+        assert!(
+            e.contains("a.toml") && e.contains("pixels.meta") && e.contains("digits"),
+            "{e}"
+        );
+        let e = check(None, Some("C4AB-CDEF/GH"), None).unwrap_err();
+        assert!(e.contains("pixels.tiktok"), "{e}");
+        for bad in ["UA-1234-1", "G-", "g-abc12345", "G-ABC 123", "GTM-ABC123"] {
+            let e = check(None, None, Some(bad)).unwrap_err();
+            assert!(
+                e.contains("pixels.google") && e.contains("G-ABC123DEF4"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn link_pixels_override_the_artist_vendor_by_vendor() {
+        let artist = Pixels {
+            meta: Some("111111".into()),
+            tiktok: Some("ARTISTTIKTOK".into()),
+            google: None,
+        };
+        let link = Pixels {
+            meta: Some("222222".into()),
+            ..Default::default()
+        };
+        let both = artist.overridden_by(&link);
+        assert_eq!(both.meta.as_deref(), Some("222222"));
+        assert_eq!(both.tiktok.as_deref(), Some("ARTISTTIKTOK"));
+        assert_eq!(both.google, None);
     }
 }

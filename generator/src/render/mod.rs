@@ -17,7 +17,7 @@ use crate::content::{Artist, Content, Link};
 use crate::output::Output;
 use crate::progress::Progress;
 use crate::theme::{tera_chain, Theme};
-use view::{link_view, ArtistView, LinkData, LinkSummary, SiteView};
+use view::{link_view, ArtistView, LinkData, LinkSummary, PixelsView, SiteView};
 
 /// What a build did.
 #[derive(Debug, Serialize)]
@@ -57,6 +57,7 @@ struct LinkPage<'a> {
     theme: ThemeCtx<'a>,
     assets: &'a std::collections::BTreeMap<String, String>,
     jsonld: String,
+    pixels: Option<PixelsView>,
 }
 
 #[derive(Serialize)]
@@ -67,6 +68,7 @@ struct HubPage<'a> {
     theme: ThemeCtx<'a>,
     assets: &'a std::collections::BTreeMap<String, String>,
     jsonld: String,
+    pixels: Option<PixelsView>,
 }
 
 #[derive(Serialize)]
@@ -160,6 +162,7 @@ impl<'a> Renderer<'a> {
             },
             assets: &theme.assets,
             jsonld: jsonld::to_script_json(&jsonld::link(&view, artist_view)),
+            pixels: PixelsView::new(&artist.config.pixels.overridden_by(&link.config.pixels)),
         };
         let html = Self::render(theme, "link.html", &page)
             .with_context(|| link.file.display().to_string())?;
@@ -187,6 +190,7 @@ impl<'a> Renderer<'a> {
             },
             assets: &theme.assets,
             jsonld: jsonld::to_script_json(&jsonld::hub(artist_view, links)),
+            pixels: PixelsView::new(&artist.config.pixels),
         };
         Self::render(theme, "hub.html", &page).with_context(|| artist.file.display().to_string())
     }

@@ -160,6 +160,46 @@ pub struct LinkView {
     pub curator: Option<String>,
 }
 
+/// Tracking pixels a page may load after the fan consents. Present only when
+/// at least one id is configured: templates add the consent banner and its
+/// script only then.
+#[derive(Debug, Clone, Serialize)]
+pub struct PixelsView {
+    pub meta: Option<String>,
+    pub tiktok: Option<String>,
+    pub google: Option<String>,
+    /// The vendors by name, for the banner: `Meta Pixel, TikTok Pixel and Google tag`.
+    pub vendors: String,
+}
+
+impl PixelsView {
+    pub fn new(pixels: &crate::content::Pixels) -> Option<Self> {
+        if pixels.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = [
+            (pixels.meta.is_some(), "Meta Pixel"),
+            (pixels.tiktok.is_some(), "TikTok Pixel"),
+            (pixels.google.is_some(), "Google tag"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        let vendors = match names.as_slice() {
+            [.., last] if names.len() > 1 => {
+                format!("{} and {last}", names[..names.len() - 1].join(", "))
+            }
+            _ => names.concat(),
+        };
+        Some(PixelsView {
+            meta: pixels.meta.clone(),
+            tiktok: pixels.tiktok.clone(),
+            google: pixels.google.clone(),
+            vendors,
+        })
+    }
+}
+
 /// What a hub page and the sitemap need of a rendered link.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkSummary {
@@ -546,6 +586,26 @@ mod tests {
         assert_eq!(release_type(&album).0, "Single");
         album.album_type = "compilation".into();
         assert_eq!(release_type(&album).2, "CompilationAlbum");
+    }
+
+    #[test]
+    fn pixels_view_exists_only_with_ids_and_names_the_vendors() {
+        use crate::content::Pixels;
+        assert!(PixelsView::new(&Pixels::default()).is_none());
+        let one = Pixels {
+            tiktok: Some("CWPXN2CYIOSXPAI15K9Z".into()),
+            ..Default::default()
+        };
+        assert_eq!(PixelsView::new(&one).unwrap().vendors, "TikTok Pixel");
+        let all = Pixels {
+            meta: Some("1234567".into()),
+            google: Some("G-ABCD1234".into()),
+            ..one
+        };
+        assert_eq!(
+            PixelsView::new(&all).unwrap().vendors,
+            "Meta Pixel, TikTok Pixel and Google tag"
+        );
     }
 
     #[test]
