@@ -160,6 +160,7 @@ pub struct ServeArgs {
 /// What `--by` breaks the figures down by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum Dimension {
     Country,
     Referrer,

@@ -40,7 +40,7 @@
     try { fetch(ds.endpoint, { method: 'POST', body: body, keepalive: true, credentials: 'omit' }); } catch (e) { /* give up */ }
   }
 
-  // Capture phase, and never preventDefault: the fan's navigation is not
+  // Capture phase, and the click is never cancelled: the fan's navigation is not
   // delayed, and a theme's own handlers cannot hide the event.
   function onClick(e) {
     if (e.type === 'auxclick' && e.button !== 1) return;
