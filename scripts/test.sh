@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace (unit and integration tests), then the
-# end-to-end tests in headless Chromium (node --test tests/e2e/).
+# end-to-end tests in tests/e2e/ (headless Chromium and the Workers runtime
+# against the real binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace --all-targets
+# The end-to-end tests drive the debug binary.
+cargo build -p smartlinks
 if [ ! -d node_modules/playwright-core ]; then
-  echo "scripts/test.sh: node_modules is missing; run \`npm ci\` first" >&2
-  exit 1
+  npm ci --no-audit --no-fund
 fi
 node --test tests/e2e/

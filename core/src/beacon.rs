@@ -275,6 +275,71 @@ impl Beacon {
     }
 }
 
+/// How an [`Event`] is written to Cloudflare Workers Analytics Engine, and
+/// so how `smartlinks analytics --source cloudflare` reads it back. The edge
+/// worker writes one data point per event:
+/// `writeDataPoint({ indexes: [event.ae_index()], blobs: event.ae_blobs(), doubles: [1] })`.
+pub mod ae {
+    /// Dataset (the table in SQL queries) the worker binds.
+    pub const DATASET: &str = "smartlinks_events";
+    /// Longest index Analytics Engine takes, in bytes.
+    pub const MAX_INDEX_BYTES: usize = 96;
+    /// `artist/link`, cut to [`MAX_INDEX_BYTES`]; the sampling key only,
+    /// queries filter on the blobs.
+    pub const INDEX: &str = "index1";
+    pub const KIND: &str = "blob1";
+    pub const ARTIST: &str = "blob2";
+    pub const LINK: &str = "blob3";
+    pub const SERVICE: &str = "blob4";
+    pub const COUNTRY: &str = "blob5";
+    pub const REFERRER: &str = "blob6";
+    pub const UTM_SOURCE: &str = "blob7";
+    pub const UTM_MEDIUM: &str = "blob8";
+    pub const UTM_CAMPAIGN: &str = "blob9";
+    pub const UTM_TERM: &str = "blob10";
+    pub const UTM_CONTENT: &str = "blob11";
+    pub const DEVICE: &str = "blob12";
+    pub const LOCALE: &str = "blob13";
+    /// Always 1: one event. Count rows with `SUM(_sample_interval)`, not this.
+    pub const EVENTS: &str = "double1";
+    /// Number of blobs a data point carries.
+    pub const BLOBS: usize = 13;
+}
+
+impl Event {
+    /// The data point index: `artist/link`, at most [`ae::MAX_INDEX_BYTES`].
+    pub fn ae_index(&self) -> String {
+        let mut index = format!("{}/{}", self.artist, self.link);
+        // Slugs are ASCII, so any byte offset is a character boundary.
+        index.truncate(ae::MAX_INDEX_BYTES);
+        index
+    }
+
+    /// The blobs in the order of [`ae`] (`blob1` first); an absent value is
+    /// an empty string, which is how Analytics Engine reads it back anyway.
+    pub fn ae_blobs(&self) -> [&str; ae::BLOBS] {
+        [
+            self.kind.as_str(),
+            &self.artist,
+            &self.link,
+            o(&self.service),
+            o(&self.country),
+            o(&self.referrer),
+            o(&self.utm.source),
+            o(&self.utm.medium),
+            o(&self.utm.campaign),
+            o(&self.utm.term),
+            o(&self.utm.content),
+            self.device.as_str(),
+            o(&self.locale),
+        ]
+    }
+}
+
+fn o(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
 /// Whether a user agent is a crawler or a tool rather than a fan. Such
 /// beacons are accepted (so bots learn nothing) but not stored.
 pub fn is_bot(user_agent: &str) -> bool {
@@ -382,6 +447,51 @@ mod tests {
         let mut b = beacon(EventKind::View, None);
         b.locale = Some("en\u{202e}".into());
         assert_eq!(b.validate(known, None, 0), Err(Invalid::BadField("locale")));
+    }
+
+    #[test]
+    fn ae_blobs_follow_the_documented_columns() {
+        let mut e = beacon(EventKind::Click, Some("deezer"))
+            .validate(known, Some("FR"), 5)
+            .unwrap();
+        e.utm = Utm {
+            source: Some("s".into()),
+            medium: Some("m".into()),
+            campaign: Some("c".into()),
+            term: Some("t".into()),
+            content: Some("x".into()),
+        };
+        let blobs = e.ae_blobs();
+        let at = |column: &str| {
+            let n: usize = column.strip_prefix("blob").unwrap().parse().unwrap();
+            blobs[n - 1]
+        };
+        assert_eq!(at(ae::KIND), "click");
+        assert_eq!(at(ae::ARTIST), "nova-lane");
+        assert_eq!(at(ae::LINK), "zoe-a-paris");
+        assert_eq!(at(ae::SERVICE), "deezer");
+        assert_eq!(at(ae::COUNTRY), "FR");
+        assert_eq!(at(ae::REFERRER), "https://l.instagram.com");
+        assert_eq!(at(ae::UTM_SOURCE), "s");
+        assert_eq!(at(ae::UTM_MEDIUM), "m");
+        assert_eq!(at(ae::UTM_CAMPAIGN), "c");
+        assert_eq!(at(ae::UTM_TERM), "t");
+        assert_eq!(at(ae::UTM_CONTENT), "x");
+        assert_eq!(at(ae::DEVICE), "mobile");
+        assert_eq!(at(ae::LOCALE), "fr-FR");
+        assert_eq!(e.ae_index(), "nova-lane/zoe-a-paris");
+        e.locale = None;
+        assert_eq!(e.ae_blobs()[12], "", "absent values are empty blobs");
+    }
+
+    #[test]
+    fn ae_index_fits_the_index_limit() {
+        let mut b = beacon(EventKind::View, None);
+        b.artist = "a".repeat(MAX_SLUG);
+        b.link = "b".repeat(MAX_SLUG);
+        let e = b.validate(|_, _| true, None, 0).unwrap();
+        assert_eq!(e.ae_index().len(), ae::MAX_INDEX_BYTES);
+        assert!(e.ae_index().starts_with("aaaa"));
     }
 
     #[test]

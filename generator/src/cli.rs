@@ -80,6 +80,46 @@ folders. Building it gives a valid, empty site.
 Example:
     smartlinks init my-site --base-url https://music.example.org")]
     Init(InitArgs),
+
+    /// Preview the site locally, rebuilding on change and collecting analytics
+    #[command(long_about = "\
+Build the site, then serve it on 127.0.0.1 for previewing.
+
+The site is rebuilt when a file under the content directory or its themes/
+changes, and open pages reload by themselves. When run from the smartlinks
+repository, edits to its themes/ folder are picked up too.
+
+Buttons are ordered for a country the way the edge orders them: add
+?country=FR to a page address, or send a CF-IPCountry header.
+
+Beacons the pages send are checked like the edge worker checks them and
+stored in a local SQLite database (by default <content>/.smartlinks/analytics.db);
+read them with `smartlinks analytics`. No IP address is stored.
+
+Example:
+    smartlinks serve                      # http://127.0.0.1:8383/
+    smartlinks serve --port 0             # any free port; the address is printed")]
+    Serve(ServeArgs),
+
+    /// Report page views, service clicks, shares, saves and video plays
+    #[command(long_about = "\
+Report Views, Music service clicks, Share clicks, Save events, Video plays and
+the Service click rate (service clicks / views), in total and per Smart Link.
+
+Figures come from the local database `smartlinks serve` fills (--source local,
+the default) or from Cloudflare Workers Analytics Engine, where the edge
+worker writes them (--source cloudflare; needs CLOUDFLARE_ACCOUNT_ID and
+CLOUDFLARE_API_TOKEN in the environment).
+
+Dates are UTC days, both ends included.
+
+Examples:
+    smartlinks analytics
+    smartlinks analytics --artist nova-lane --since 2026-03-01 --by country
+    smartlinks analytics --csv > links.csv
+    smartlinks analytics --html report.html
+    smartlinks analytics --source cloudflare --since 2026-03-01 --json")]
+    Analytics(AnalyticsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +127,117 @@ pub struct BuildArgs {
     /// Where to write the site
     #[arg(long, default_value = "public", value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// The preview server's default port.
+pub const DEFAULT_PORT: u16 = 8383;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = DEFAULT_PORT, value_name = "N")]
+    pub port: u16,
+    /// Where to build the previewed site [default: <content>/.smartlinks/preview]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Analytics database [default: <content>/.smartlinks/analytics.db]
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Built-in themes folder to use instead of the embedded copy
+    #[arg(
+        long,
+        value_name = "DIR",
+        long_help = "Read the built-in themes from this folder instead of the copy inside the binary, \
+                     and rebuild when it changes. Defaults to ./themes when run from the smartlinks \
+                     repository. Example: --themes ~/src/smartlinks/themes"
+    )]
+    pub themes: Option<PathBuf>,
+    /// Stop after this many seconds (for tests and scripts)
+    #[arg(long, value_name = "SECS", hide = true)]
+    pub exit_after: Option<u64>,
+}
+
+/// What `--by` breaks the figures down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum Dimension {
+    Country,
+    Referrer,
+    UtmSource,
+    UtmCampaign,
+    Device,
+    Locale,
+    Service,
+}
+
+/// Where `analytics` reads events from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// The SQLite database `smartlinks serve` fills
+    Local,
+    /// Cloudflare Workers Analytics Engine, written by the edge worker
+    Cloudflare,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyticsArgs {
+    /// Only this artist (slug)
+    #[arg(long, value_name = "SLUG")]
+    pub artist: Option<String>,
+    /// First day to count, YYYY-MM-DD (UTC)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub since: Option<chrono::NaiveDate>,
+    /// Last day to count, YYYY-MM-DD (UTC), included
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub until: Option<chrono::NaiveDate>,
+    /// Break the figures down by one dimension
+    #[arg(
+        long,
+        value_enum,
+        value_name = "DIMENSION",
+        long_help = "Break the figures down by one dimension. `service` counts service clicks per \
+                     service; the others count every kind of event per value. \
+                     Example: --by utm_campaign"
+    )]
+    pub by: Option<Dimension>,
+    /// Print CSV instead of a table
+    #[arg(long, conflicts_with = "html")]
+    pub csv: bool,
+    /// Write a self-contained HTML dashboard to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Where the events are
+    #[arg(long, value_enum, default_value = "local")]
+    pub source: SourceKind,
+    /// Local analytics database [default: <content>/.smartlinks/analytics.db]
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Cloudflare account id (for --source cloudflare)
+    #[arg(long, env = "CLOUDFLARE_ACCOUNT_ID", value_name = "ID")]
+    pub account_id: Option<String>,
+    /// Cloudflare API base address
+    #[arg(
+        long,
+        env = "CLOUDFLARE_API_BASE",
+        default_value = "https://api.cloudflare.com/client/v4",
+        value_name = "URL"
+    )]
+    pub api_base: String,
+    /// Analytics Engine dataset the edge worker writes
+    #[arg(
+        long,
+        env = "SMARTLINKS_AE_DATASET",
+        default_value = smartlinks_core::beacon::ae::DATASET,
+        value_name = "NAME"
+    )]
+    pub dataset: String,
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date like 2026-03-01"))
 }
 
 #[derive(Debug, Args)]

@@ -4,12 +4,14 @@
 //! [`content`], rendering in [`render`], and the single writer of output
 //! files in [`output`].
 
+pub mod analytics;
 pub mod cli;
 pub mod cmd;
 pub mod content;
 pub mod output;
 pub mod progress;
 pub mod render;
+pub mod serve;
 pub mod services;
 pub mod slug;
 pub mod theme;

@@ -44,26 +44,44 @@ pub struct Theme {
     pub asset_files: Vec<(String, Vec<u8>)>,
 }
 
-/// The files of one theme folder, embedded ones overlaid by the site's own.
-fn theme_files(name: &str, overrides: &Path) -> BTreeMap<String, Vec<u8>> {
+/// Where the built-in themes come from: the copy inside the binary, or (for
+/// `smartlinks serve` run from the repository, so theme edits show at once)
+/// a `themes/` folder on disk.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Builtin<'a> {
+    #[default]
+    Embedded,
+    Dir(&'a Path),
+}
+
+/// The files of one theme folder, built-in ones overlaid by the site's own.
+fn theme_files(name: &str, builtin: Builtin, overrides: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
-    if let Some(dir) = EMBEDDED.get_dir(name) {
-        collect_embedded(dir, dir.path(), &mut files);
+    match builtin {
+        Builtin::Embedded => {
+            if let Some(dir) = EMBEDDED.get_dir(name) {
+                collect_embedded(dir, dir.path(), &mut files);
+            }
+        }
+        Builtin::Dir(root) => collect_on_disk(&root.join(name), &mut files),
     }
-    let on_disk = overrides.join(name);
-    if on_disk.is_dir() {
-        for entry in walkdir::WalkDir::new(&on_disk).into_iter().flatten() {
-            if entry.file_type().is_file() {
-                if let (Ok(rel), Ok(bytes)) = (
-                    entry.path().strip_prefix(&on_disk),
-                    std::fs::read(entry.path()),
-                ) {
-                    files.insert(rel.to_string_lossy().replace('\\', "/"), bytes);
-                }
+    collect_on_disk(&overrides.join(name), &mut files);
+    files
+}
+
+fn collect_on_disk(dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+    if !dir.is_dir() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            if let (Ok(rel), Ok(bytes)) =
+                (entry.path().strip_prefix(dir), std::fs::read(entry.path()))
+            {
+                out.insert(rel.to_string_lossy().replace('\\', "/"), bytes);
             }
         }
     }
-    files
 }
 
 fn collect_embedded(dir: &Dir, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
@@ -81,25 +99,38 @@ fn collect_embedded(dir: &Dir, root: &Path, out: &mut BTreeMap<String, Vec<u8>>)
 
 /// Names of every theme a site can use: built-in ones and the site's own.
 pub fn available(overrides: &Path) -> Vec<String> {
-    let mut names: Vec<String> = EMBEDDED
-        .dirs()
-        .filter(|d| d.get_file(d.path().join("theme.toml")).is_some())
-        .filter_map(|d| {
-            d.path()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
-        .collect();
-    if let Ok(entries) = std::fs::read_dir(overrides) {
-        for e in entries.flatten() {
-            if e.path().join("theme.toml").is_file() {
-                names.push(e.file_name().to_string_lossy().into_owned());
-            }
-        }
-    }
+    available_with(Builtin::Embedded, overrides)
+}
+
+fn available_with(builtin: Builtin, overrides: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match builtin {
+        Builtin::Embedded => EMBEDDED
+            .dirs()
+            .filter(|d| d.get_file(d.path().join("theme.toml")).is_some())
+            .filter_map(|d| {
+                d.path()
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .collect(),
+        Builtin::Dir(root) => themes_in(root),
+    };
+    names.extend(themes_in(overrides));
     names.sort();
     names.dedup();
     names
+}
+
+/// Folders of `dir` that hold a `theme.toml`.
+fn themes_in(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.path().join("theme.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Where a site keeps its own themes and overrides.
@@ -109,16 +140,21 @@ pub fn overrides_dir(content_root: &Path) -> PathBuf {
 
 impl Theme {
     pub fn load(name: &str, content_root: &Path) -> Result<Theme> {
+        Self::load_with(name, content_root, Builtin::Embedded)
+    }
+
+    /// Like [`Theme::load`], with the built-in themes taken from `builtin`.
+    pub fn load_with(name: &str, content_root: &Path, builtin: Builtin) -> Result<Theme> {
         let overrides = overrides_dir(content_root);
-        let names = available(&overrides);
+        let names = available_with(builtin, &overrides);
         if name == COMMON || !names.iter().any(|n| n == name) {
             bail!(
                 "unknown theme {name:?}; available themes: {}",
                 names.join(", ")
             );
         }
-        let common = theme_files(COMMON, &overrides);
-        let own = theme_files(name, &overrides);
+        let common = theme_files(COMMON, builtin, &overrides);
+        let own = theme_files(name, builtin, &overrides);
         let manifest_bytes = own.get("theme.toml").context("theme.toml missing")?;
         let manifest: ThemeManifest = toml::from_str(&String::from_utf8_lossy(manifest_bytes))
             .with_context(|| format!("theme {name:?}: theme.toml is not valid"))?;

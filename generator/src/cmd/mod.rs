@@ -1,8 +1,10 @@
 //! One module per subcommand. Each turns parsed arguments into work and
 //! reports the result for people or, with `--json`, for scripts.
 
+mod analytics;
 mod build;
 mod init;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -15,6 +17,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Build(args) => build::run(&g, args),
         Command::Init(args) => init::run(&g, args),
+        Command::Serve(args) => serve::run(&g, args),
+        Command::Analytics(args) => analytics::run(&g, args),
     }
 }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::content::{Artist, Content, Link};
 use crate::output::Output;
 use crate::progress::Progress;
-use crate::theme::{tera_chain, Theme};
+use crate::theme::{tera_chain, Builtin, Theme};
 use view::{link_view, ArtistView, LinkData, LinkSummary, PixelsView, SiteView};
 
 /// What a build did.
@@ -82,6 +82,11 @@ impl<'a> Renderer<'a> {
     /// Loads every theme the content uses; an unknown theme name is an error
     /// naming the file that asks for it.
     pub fn new(content: &'a Content) -> Result<Self> {
+        Self::with_builtin_themes(content, Builtin::Embedded)
+    }
+
+    /// Like [`Renderer::new`], with the built-in themes taken from `builtin`.
+    pub fn with_builtin_themes(content: &'a Content, builtin: Builtin) -> Result<Self> {
         let mut wanted: Vec<(String, PathBuf)> = vec![(
             content.site.theme.clone(),
             Content::site_file(&content.root),
@@ -101,7 +106,7 @@ impl<'a> Renderer<'a> {
             if themes.contains_key(&name) {
                 continue;
             }
-            let theme = Theme::load(&name, &content.root)
+            let theme = Theme::load_with(&name, &content.root, builtin)
                 .with_context(|| format!("{}: field `theme`", file.display()))?;
             themes.insert(name, theme);
         }
