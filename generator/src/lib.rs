@@ -7,9 +7,13 @@
 pub mod cli;
 pub mod cmd;
 pub mod content;
+pub mod http;
+pub mod odesli;
 pub mod output;
 pub mod progress;
+pub mod pull;
 pub mod render;
 pub mod services;
 pub mod slug;
+pub mod spotify;
 pub mod theme;

@@ -1,8 +1,15 @@
 //! One module per subcommand. Each turns parsed arguments into work and
 //! reports the result for people or, with `--json`, for scripts.
 
+mod approve;
+mod artist;
 mod build;
 mod init;
+mod links;
+mod playlist;
+mod pull;
+mod resolve;
+mod upstream;
 
 use std::process::ExitCode;
 
@@ -15,6 +22,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Build(args) => build::run(&g, args),
         Command::Init(args) => init::run(&g, args),
+        Command::Artist(args) => artist::run(&g, args),
+        Command::Pull(args) => pull::run(&g, args),
+        Command::Playlist(args) => playlist::run(&g, args),
+        Command::Approve(args) => approve::run(&g, args),
+        Command::Links(args) => links::run(&g, args),
+        Command::Resolve(args) => resolve::run(&g, args),
     }
 }
 
