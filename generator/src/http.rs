@@ -114,11 +114,13 @@ pub struct Service {
 }
 
 impl Service {
-    /// `per_minute` paces requests evenly (`None`: no pace).
+    /// `per_minute` paces requests evenly (`None`: no pace), a little under
+    /// the limit so that network jitter cannot put one request too many in
+    /// the service's window.
     pub fn new(name: &'static str, per_minute: Option<f64>, concurrency: usize) -> Self {
         let interval = per_minute
             .filter(|n| *n > 0.0)
-            .map_or(Duration::ZERO, |n| Duration::from_secs_f64(60.0 / n));
+            .map_or(Duration::ZERO, |n| Duration::from_secs_f64(60.0 / n * 1.05));
         Service {
             name,
             interval,
@@ -470,13 +472,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn pace_spaces_requests_and_a_hold_delays_everyone() {
         let svc = Service::new("Odesli", Some(60.0), 1);
+        assert_eq!(svc.interval(), Duration::from_millis(1050));
         let start = Instant::now();
         svc.wait_turn().await;
         svc.wait_turn().await;
         svc.wait_turn().await;
-        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert_eq!(start.elapsed(), Duration::from_millis(2100));
         svc.hold_until(Instant::now() + Duration::from_secs(10));
         svc.wait_turn().await;
-        assert_eq!(start.elapsed(), Duration::from_secs(12));
+        assert_eq!(start.elapsed(), Duration::from_millis(12100));
     }
 }
