@@ -245,7 +245,13 @@ fn first_pull_stores_the_catalog_and_starts_link_files() {
 
     let nova = artist(&report, "nova-lane");
     assert_eq!(ids(&nova["new"]), nova_ids());
-    assert_eq!(artist(&report, "koji-mori")["new"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        artist(&report, "koji-mori")["new"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
     assert_eq!(report["changed"], true);
     assert_eq!(report["failed"], 0);
 
@@ -269,7 +275,10 @@ fn first_pull_stores_the_catalog_and_starts_link_files() {
 
     // The release Nova Lane only appears on is not part of her catalog.
     assert!(!world
-        .path(&format!("catalog/nova-lane/albums/{}.json", fake_id("GuestSpot")))
+        .path(&format!(
+            "catalog/nova-lane/albums/{}.json",
+            fake_id("GuestSpot")
+        ))
         .exists());
 
     // Link files: approved at once for an auto-approving artist only.
@@ -280,7 +289,9 @@ fn first_pull_stores_the_catalog_and_starts_link_files() {
     assert_eq!(world.links("nova-lane").len(), 4);
     let koji = world.links("koji-mori");
     assert_eq!(koji.len(), 4);
-    assert!(koji.iter().all(|(_, l)| l["approved"].as_bool() == Some(false)));
+    assert!(koji
+        .iter()
+        .all(|(_, l)| l["approved"].as_bool() == Some(false)));
 
     // Calls: one listing page and one batch per artist, one Odesli call per release.
     let s = &world.spotify;
@@ -299,7 +310,9 @@ fn first_pull_stores_the_catalog_and_starts_link_files() {
         .find(|c| c.endpoint == "artist_albums")
         .unwrap();
     assert!(
-        listing.query.contains("include_groups=album,single,compilation")
+        listing
+            .query
+            .contains("include_groups=album,single,compilation")
             && listing.query.contains("limit=10"),
         "{}",
         listing.query
@@ -318,7 +331,12 @@ fn second_pull_with_nothing_changed_only_lists_releases() {
     let s = &world.spotify;
     assert_eq!(s.count("artist_albums"), 2, "{}", s.summary());
     assert_eq!(s.count("token"), 1, "{}", s.summary());
-    assert_eq!(s.calls().len(), 3, "only the listing calls: {}", s.summary());
+    assert_eq!(
+        s.calls().len(),
+        3,
+        "only the listing calls: {}",
+        s.summary()
+    );
     assert_eq!(world.odesli.count(), 0);
     assert_eq!(report["changed"], false);
     assert_eq!(artist(&report, "nova-lane")["unchanged"], 4);
@@ -330,8 +348,9 @@ fn second_pull_with_nothing_changed_only_lists_releases() {
     let text = world.run(&["pull"]);
     assert_eq!(text.code, 0, "{}", text.stderr);
     assert!(
-        text.stdout
-            .contains("nova-lane: 0 new, 0 updated, 0 links refreshed, 0 vanished, 0 failed, 4 unchanged"),
+        text.stdout.contains(
+            "nova-lane: 0 new, 0 updated, 0 links refreshed, 0 vanished, 0 failed, 4 unchanged"
+        ),
         "{}",
         text.stdout
     );
@@ -347,7 +366,14 @@ fn one_new_release_costs_only_its_own_calls() {
     world.spotify.edit(|d| {
         d.add_album(
             NOVA,
-            data::album(&new_id, "Minuit Pile", ("NovaLane", "Nova Lane"), "single", 1, "2026-11-20"),
+            data::album(
+                &new_id,
+                "Minuit Pile",
+                ("NovaLane", "Nova Lane"),
+                "single",
+                1,
+                "2026-11-20",
+            ),
         )
     });
     world
@@ -362,7 +388,10 @@ fn one_new_release_costs_only_its_own_calls() {
     assert_eq!(s.count("albums_batch"), 0, "{}", s.summary());
     assert_eq!(s.calls().len(), 4, "{}", s.summary());
     assert_eq!(world.odesli.count(), 1);
-    assert_eq!(ids(&artist(&report, "nova-lane")["new"]), [new_id.clone()]);
+    assert_eq!(
+        ids(&artist(&report, "nova-lane")["new"]),
+        vec![new_id.clone()]
+    );
     assert_eq!(artist(&report, "nova-lane")["unchanged"], 4);
 
     let (file, link) = world.link_for("nova-lane", &new_id).unwrap();
@@ -383,13 +412,27 @@ fn development_mode_falls_back_to_one_call_per_album_and_small_pages() {
         let id = fake_id(&format!("KojiSingle{n}"));
         data.add_album(
             KOJI,
-            data::album(&id, &format!("Single {n}"), ("Koji", "Koji Mori"), "single", 1, "2020-01-01"),
+            data::album(
+                &id,
+                &format!("Single {n}"),
+                ("Koji", "Koji Mori"),
+                "single",
+                1,
+                "2020-01-01",
+            ),
         );
     }
     let big = fake_id("BigBox");
     data.add_album(
         NOVA,
-        data::album(&big, "Complete Sessions", ("NovaLane", "Nova Lane"), "compilation", 60, "2026-10-01"),
+        data::album(
+            &big,
+            "Complete Sessions",
+            ("NovaLane", "Nova Lane"),
+            "compilation",
+            60,
+            "2026-10-01",
+        ),
     );
     let world = World::with(Profile::Development, data, answers);
     let report = world.pull();
@@ -402,7 +445,13 @@ fn development_mode_falls_back_to_one_call_per_album_and_small_pages() {
     assert_eq!(s.count("artist_albums"), 3, "{}", s.summary());
     // 50 tracks come with the album; the rest after limit=50 is refused once.
     assert_eq!(s.count("album_tracks"), 2, "{}", s.summary());
-    assert_eq!(artist(&report, "koji-mori")["new"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        artist(&report, "koji-mori")["new"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
     assert_eq!(report["failed"], 0);
 
     let stored = world.json(&format!("catalog/nova-lane/albums/{big}.json"));
@@ -424,9 +473,13 @@ fn development_mode_falls_back_to_one_call_per_album_and_small_pages() {
 fn rate_limited_listing_waits_for_retry_after() {
     let world = World::new(Profile::Extended);
     let path = format!("/v1/artists/{NOVA}/albums");
-    world
-        .spotify
-        .inject(&path, Fault::TooMany { retry_after: Some(1) }, Some(1));
+    world.spotify.inject(
+        &path,
+        Fault::TooMany {
+            retry_after: Some(1),
+        },
+        Some(1),
+    );
     let report = world.pull();
 
     let calls: Vec<Instant> = world
@@ -449,7 +502,9 @@ fn rate_limited_listing_waits_for_retry_after() {
 #[test]
 fn server_errors_timeouts_and_malformed_json_are_retried() {
     let world = World::new(Profile::Extended);
-    world.spotify.inject("/v1/albums", Fault::ServerError, Some(1));
+    world
+        .spotify
+        .inject("/v1/albums", Fault::ServerError, Some(1));
     world
         .odesli
         .inject(ZOE, Fault::Slow(Duration::from_secs(3)), Some(1));
@@ -458,7 +513,12 @@ fn server_errors_timeouts_and_malformed_json_are_retried() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.json();
 
-    assert_eq!(world.spotify.count("albums_batch"), 3, "{}", world.spotify.summary());
+    assert_eq!(
+        world.spotify.count("albums_batch"),
+        3,
+        "{}",
+        world.spotify.summary()
+    );
     assert_eq!(world.odesli.count(), 10);
     assert_eq!(report["calls"]["retries"], 3);
     assert_eq!(report["failed"], 0);
@@ -481,11 +541,36 @@ fn persistent_failure_skips_the_release_keeps_its_files_and_exits_3() {
     world.spotify.edit(|d| {
         let zoe = d.albums.get_mut(ZOE).unwrap();
         zoe["total_tracks"] = json!(12);
-        d.add_album(NOVA, data::album(&fine, "Fine", ("NovaLane", "Nova Lane"), "single", 1, "2026-11-01"));
-        d.add_album(NOVA, data::album(&odesli_down, "Odesli Down", ("NovaLane", "Nova Lane"), "single", 1, "2026-11-02"));
+        d.add_album(
+            NOVA,
+            data::album(
+                &fine,
+                "Fine",
+                ("NovaLane", "Nova Lane"),
+                "single",
+                1,
+                "2026-11-01",
+            ),
+        );
+        d.add_album(
+            NOVA,
+            data::album(
+                &odesli_down,
+                "Odesli Down",
+                ("NovaLane", "Nova Lane"),
+                "single",
+                1,
+                "2026-11-02",
+            ),
+        );
     });
-    world.odesli.set_answer(&fine, data::odesli_answer(&fine, "Fine"));
-    world.odesli.set_answer(&odesli_down, data::odesli_answer(&odesli_down, "Odesli Down"));
+    world
+        .odesli
+        .set_answer(&fine, data::odesli_answer(&fine, "Fine"));
+    world.odesli.set_answer(
+        &odesli_down,
+        data::odesli_answer(&odesli_down, "Odesli Down"),
+    );
     world.spotify.inject("/v1/albums", Fault::ServerError, None);
     world
         .spotify
@@ -506,7 +591,7 @@ fn persistent_failure_skips_the_release_keeps_its_files_and_exits_3() {
         error.contains("500") && error.contains("gave up after 3 attempts"),
         "{error}"
     );
-    assert_eq!(ids(&nova["new"]), [fine.clone()]);
+    assert_eq!(ids(&nova["new"]), vec![fine.clone()]);
     assert_eq!(report["failed"], 2);
 
     // The previous Zoë is intact; the fine release is complete with its link.
@@ -534,9 +619,13 @@ fn persistent_failure_skips_the_release_keeps_its_files_and_exits_3() {
     let fixed = world.pull();
     let nova = artist(&fixed, "nova-lane");
     assert_eq!(ids(&nova["updated"]), [ZOE.to_string()]);
-    assert_eq!(ids(&nova["refreshed"]), [odesli_down.clone()]);
+    assert_eq!(ids(&nova["refreshed"]), vec![odesli_down.clone()]);
     assert_eq!(odesli_down_requests(), 1);
-    assert_eq!(world.odesli.count(), 1, "only the missing Odesli answer is asked for");
+    assert_eq!(
+        world.odesli.count(),
+        1,
+        "only the missing Odesli answer is asked for"
+    );
     assert!(world.link_for("nova-lane", &odesli_down).is_some());
     assert_eq!(
         world.json(&zoe_path)["total_tracks"],
@@ -567,7 +656,10 @@ fn vanished_release_is_kept_and_flagged_then_returns() {
     }
     // Flagged once, not on every pull.
     let again = world.pull();
-    assert!(artist(&again, "nova-lane")["vanished"].as_array().unwrap().is_empty());
+    assert!(artist(&again, "nova-lane")["vanished"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 
     world.spotify.edit(|d| {
         d.listing
@@ -606,7 +698,10 @@ fn hand_edited_link_file_is_never_touched_by_a_pull() {
         zoe["name"] = json!("Zoë à Paris (Deluxe)");
     });
     let report = world.pull();
-    assert_eq!(ids(&artist(&report, "nova-lane")["updated"]), [ZOE.to_string()]);
+    assert_eq!(
+        ids(&artist(&report, "nova-lane")["updated"]),
+        [ZOE.to_string()]
+    );
     assert!(artist(&report, "nova-lane")["links_created"]
         .as_array()
         .unwrap()
@@ -615,7 +710,11 @@ fn hand_edited_link_file_is_never_touched_by_a_pull() {
 
     assert_eq!(world.site.read("links/nova-lane/zoe.toml"), edited);
     assert!(!world.path("links/nova-lane/cafe-creme.toml").exists());
-    let files: Vec<String> = world.links("nova-lane").into_iter().map(|(f, _)| f).collect();
+    let files: Vec<String> = world
+        .links("nova-lane")
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
     assert_eq!(files.len(), 3, "{files:?}");
     assert_eq!(
         world.json(&format!("catalog/nova-lane/albums/{ZOE}.json"))["name"],
@@ -635,9 +734,18 @@ fn pull_then_build_publishes_every_approved_release_with_odesli_buttons() {
         "nova-again",
     ]);
     assert_ne!(added.code, 0);
-    assert!(added.stderr.contains("already connected as \"nova-lane\""), "{}", added.stderr);
+    assert!(
+        added.stderr.contains("already connected as \"nova-lane\""),
+        "{}",
+        added.stderr
+    );
     std::fs::remove_file(world.path("artists/nova-lane.toml")).unwrap();
-    let added = world.run(&["artist", "add", &format!("spotify:artist:{NOVA}"), "--auto-approve"]);
+    let added = world.run(&[
+        "artist",
+        "add",
+        &format!("spotify:artist:{NOVA}"),
+        "--auto-approve",
+    ]);
     assert_eq!(added.code, 0, "{}", added.stderr);
     let artist_file = world.link("artists/nova-lane.toml");
     assert_eq!(artist_file["name"].as_str(), Some("Nova Lane"));
@@ -666,7 +774,10 @@ fn pull_then_build_publishes_every_approved_release_with_odesli_buttons() {
     assert_eq!(koji.len(), 4);
     for (file, _) in &koji {
         let slug = file.trim_end_matches(".toml");
-        assert!(!built.exists(&format!("koji-mori/{slug}/index.html")), "{slug} is not approved");
+        assert!(
+            !built.exists(&format!("koji-mori/{slug}/index.html")),
+            "{slug} is not approved"
+        );
     }
 
     let approve = world.run(&["approve", "--artist", "koji-mori", "--all"]);
@@ -674,7 +785,10 @@ fn pull_then_build_publishes_every_approved_release_with_odesli_buttons() {
     let built = world.build();
     for (file, _) in world.links("koji-mori") {
         let slug = file.trim_end_matches(".toml");
-        assert!(built.exists(&format!("koji-mori/{slug}/index.html")), "{slug}");
+        assert!(
+            built.exists(&format!("koji-mori/{slug}/index.html")),
+            "{slug}"
+        );
     }
 }
 
@@ -683,7 +797,14 @@ fn hostile_upstream_data_is_stored_safely_and_rendered_escaped() {
     let (mut data, mut answers) = data::sample();
     let evil = fake_id("Evil");
     let title = "</script><script>alert(1)</script>\"' <b>Bold</b>\nnext line";
-    let mut album = data::album(&evil, title, ("NovaLane", "Nova Lane"), "album", 2, "2026-01-01");
+    let mut album = data::album(
+        &evil,
+        title,
+        ("NovaLane", "Nova Lane"),
+        "album",
+        2,
+        "2026-01-01",
+    );
     album["images"] = json!([{"url": "javascript:alert(1)", "width": 640, "height": 640}]);
     album["external_urls"]["spotify"] = json!("javascript:alert(2)");
     album["tracks"]["items"][0]["name"] = json!("<img src=x onerror=alert(3)>");
@@ -691,18 +812,42 @@ fn hostile_upstream_data_is_stored_safely_and_rendered_escaped() {
     let long = fake_id("Long");
     data.add_album(
         NOVA,
-        data::album(&long, &"Très long ".repeat(400), ("NovaLane", "Nova Lane"), "single", 1, "2026-02-01"),
+        data::album(
+            &long,
+            &"Très long ".repeat(400),
+            ("NovaLane", "Nova Lane"),
+            "single",
+            1,
+            "2026-02-01",
+        ),
     );
     // An album Spotify answers without a name: that release fails, alone.
     let nameless = fake_id("Nameless");
-    let mut broken = data::album(&nameless, "x", ("NovaLane", "Nova Lane"), "single", 1, "2026-03-01");
+    let mut broken = data::album(
+        &nameless,
+        "x",
+        ("NovaLane", "Nova Lane"),
+        "single",
+        1,
+        "2026-03-01",
+    );
     broken.as_object_mut().unwrap().remove("name");
     data.add_album(NOVA, broken);
     // A listed id that would leave the catalog folder.
-    let mut escape = data::album(&fake_id("Escape"), "Escape", ("NovaLane", "Nova Lane"), "single", 1, "2026-04-01");
+    let mut escape = data::album(
+        &fake_id("Escape"),
+        "Escape",
+        ("NovaLane", "Nova Lane"),
+        "single",
+        1,
+        "2026-04-01",
+    );
     escape["id"] = json!("../../../evil");
     data.albums.insert("escape".into(), escape);
-    data.listing.get_mut(NOVA).unwrap().push(("escape".into(), "single".into()));
+    data.listing
+        .get_mut(NOVA)
+        .unwrap()
+        .push(("escape".into(), "single".into()));
 
     let mut answer = data::odesli_answer(&evil, title);
     answer["linksByPlatform"] = json!({
@@ -719,13 +864,20 @@ fn hostile_upstream_data_is_stored_safely_and_rendered_escaped() {
 
     let report = world.pull_expect(3, &[]);
     let nova = artist(&report, "nova-lane");
-    assert_eq!(ids(&nova["failed"]), [nameless.clone()]);
+    assert_eq!(ids(&nova["failed"]), vec![nameless.clone()]);
     assert!(
-        nova["failed"][0]["error"].as_str().unwrap().contains("name"),
+        nova["failed"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("name"),
         "{}",
         nova["failed"][0]
     );
-    assert!(nova["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("valid id")));
+    assert!(nova["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("valid id")));
     assert!(!world.site.dir.path().join("evil.json").exists());
     assert!(!world.path("evil.json").exists());
     every_json_file_parses(&world.path("catalog"));
@@ -741,11 +893,17 @@ fn hostile_upstream_data_is_stored_safely_and_rendered_escaped() {
     assert!(long_file.len() <= 90, "{long_file}");
 
     let built = world.build();
-    let rel = format!("nova-lane/{}/index.html", evil_file.trim_end_matches(".toml"));
+    let rel = format!(
+        "nova-lane/{}/index.html",
+        evil_file.trim_end_matches(".toml")
+    );
     let html = built.text(&rel);
     assert!(!html.contains("<script>alert"), "title not escaped");
     assert!(!html.contains("<img src=x"), "track name not escaped");
-    assert!(!html.contains("javascript:"), "hostile URL reached the page");
+    assert!(
+        !html.contains("javascript:"),
+        "hostile URL reached the page"
+    );
     assert!(!html.contains("evil.example"));
     let page = built.page(&rel);
     assert_eq!(page.text("h1"), title);
@@ -768,12 +926,19 @@ fn odesli_is_paced_while_spotify_work_goes_on() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
 
-    assert_eq!(world.odesli.refused(), 0, "a request went over Odesli's limit");
+    assert_eq!(
+        world.odesli.refused(),
+        0,
+        "a request went over Odesli's limit"
+    );
     let odesli: Vec<Instant> = world.odesli.calls().iter().map(|c| c.at).collect();
     assert_eq!(odesli.len(), 4);
     for pair in odesli.windows(2) {
         let gap = pair[1] - pair[0];
-        assert!(gap >= Duration::from_millis(400), "Odesli asked again after {gap:?}");
+        assert!(
+            gap >= Duration::from_millis(400),
+            "Odesli asked again after {gap:?}"
+        );
     }
     // Spotify fetched every album while Odesli waited its turn.
     let last_album = world
@@ -796,23 +961,49 @@ fn fresh_odesli_answers_are_kept_and_stale_ones_renewed() {
     // A release Odesli cannot match yet.
     let unknown = fake_id("NotOnOdesli");
     world.spotify.edit(|d| {
-        d.add_album(NOVA, data::album(&unknown, "Not Yet", ("NovaLane", "Nova Lane"), "single", 1, "2026-11-21"))
+        d.add_album(
+            NOVA,
+            data::album(
+                &unknown,
+                "Not Yet",
+                ("NovaLane", "Nova Lane"),
+                "single",
+                1,
+                "2026-11-21",
+            ),
+        )
     });
     let first = world.pull();
     assert_eq!(first["failed"], 0);
     let record = world.json(&format!("catalog/nova-lane/odesli/{unknown}.json"));
     assert_eq!(record["answer"]["code"], "could_not_resolve_entity");
-    assert!(world.link_for("nova-lane", &unknown).is_some(), "a Spotify-only link is made");
+    assert!(
+        world.link_for("nova-lane", &unknown).is_some(),
+        "a Spotify-only link is made"
+    );
 
     world.reset_calls();
     world.pull();
-    assert_eq!(world.odesli.count(), 0, "fresh answers, unknown ones included, are not asked again");
+    assert_eq!(
+        world.odesli.count(),
+        0,
+        "fresh answers, unknown ones included, are not asked again"
+    );
 
     world.reset_calls();
     let stale = world.pull_expect(0, &["--odesli-max-age", "0"]);
     assert_eq!(world.odesli.count(), 9);
-    assert_eq!(world.spotify.count("albums_batch") + world.spotify.count("album"), 0);
-    assert_eq!(artist(&stale, "nova-lane")["refreshed"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        world.spotify.count("albums_batch") + world.spotify.count("album"),
+        0
+    );
+    assert_eq!(
+        artist(&stale, "nova-lane")["refreshed"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
 
     // Another country's answer is not fresh for this country.
     world.reset_calls();
@@ -836,16 +1027,32 @@ fn playlist_add_makes_a_link_from_metadata_alone() {
         out["url"],
         "https://play.example.com/nova-lane/nuits-blanches-picked-by-nova-lane"
     );
-    let stored = world.json(&format!("catalog/nova-lane/playlists/{NUITS_BLANCHES}.json"));
+    let stored = world.json(&format!(
+        "catalog/nova-lane/playlists/{NUITS_BLANCHES}.json"
+    ));
     assert!(stored.get("tracks").is_none() && stored.get("items").is_none());
     assert_eq!(world.spotify.count("playlist"), 1);
     assert_eq!(world.odesli.count(), 0);
 
     let again = world.run(&["playlist", "add", &url, "--artist", "nova-lane"]);
     assert_ne!(again.code, 0);
-    assert!(again.stderr.contains("already has a Smart Link"), "{}", again.stderr);
-    let wrong = world.run(&["playlist", "add", &format!("spotify:album:{ZOE}"), "--artist", "nova-lane"]);
-    assert!(wrong.stderr.contains("needs a playlist link"), "{}", wrong.stderr);
+    assert!(
+        again.stderr.contains("already has a Smart Link"),
+        "{}",
+        again.stderr
+    );
+    let wrong = world.run(&[
+        "playlist",
+        "add",
+        &format!("spotify:album:{ZOE}"),
+        "--artist",
+        "nova-lane",
+    ]);
+    assert!(
+        wrong.stderr.contains("needs a playlist link"),
+        "{}",
+        wrong.stderr
+    );
 
     let built = world.build();
     let page = built.page("nova-lane/nuits-blanches-picked-by-nova-lane/index.html");
@@ -857,41 +1064,77 @@ fn playlist_add_makes_a_link_from_metadata_alone() {
 fn resolve_finds_links_for_albums_tracks_and_playlists() {
     let world = World::new(Profile::Extended);
     world.pull();
-    world.run(&["playlist", "add", &format!("spotify:playlist:{NUITS_BLANCHES}"), "--artist", "nova-lane", "--slug", "nuits"]);
+    world.run(&[
+        "playlist",
+        "add",
+        &format!("spotify:playlist:{NUITS_BLANCHES}"),
+        "--artist",
+        "nova-lane",
+        "--slug",
+        "nuits",
+    ]);
     let resolve = |input: &str| world.run(&["resolve", input]);
 
     let album = resolve(&format!("https://open.spotify.com/album/{ZOE}?si=1"));
     assert_eq!(album.code, 0, "{}", album.stderr);
-    assert_eq!(album.stdout.trim(), "https://play.example.com/nova-lane/zoe-a-paris");
+    assert_eq!(
+        album.stdout.trim(),
+        "https://play.example.com/nova-lane/zoe-a-paris"
+    );
     world.reset_calls();
-    let track = resolve(&format!("https://open.spotify.com/intl-de/track/{ZOE_TRACK}"));
+    let track = resolve(&format!(
+        "https://open.spotify.com/intl-de/track/{ZOE_TRACK}"
+    ));
     assert_eq!(track.code, 0, "{}", track.stderr);
-    assert_eq!(track.stdout.trim(), "https://play.example.com/nova-lane/zoe-a-paris");
+    assert_eq!(
+        track.stdout.trim(),
+        "https://play.example.com/nova-lane/zoe-a-paris"
+    );
     assert_eq!(world.spotify.count("track"), 1);
     let playlist = resolve(&format!("spotify:playlist:{NUITS_BLANCHES}"));
-    assert_eq!(playlist.stdout.trim(), "https://play.example.com/nova-lane/nuits");
+    assert_eq!(
+        playlist.stdout.trim(),
+        "https://play.example.com/nova-lane/nuits"
+    );
 
-    let koji = world.link_for("koji-mori", "iYiDmde9xe9NdsBE0Czqvk").unwrap().0;
+    let koji = world
+        .link_for("koji-mori", "iYiDmde9xe9NdsBE0Czqvk")
+        .unwrap()
+        .0;
     let waiting = resolve("spotify:album:iYiDmde9xe9NdsBE0Czqvk");
     assert_eq!(waiting.code, 1);
     assert!(
         waiting.stderr.contains("not approved yet")
-            && waiting.stderr.contains(&format!("smartlinks approve koji-mori/{}", koji.trim_end_matches(".toml"))),
+            && waiting.stderr.contains(&format!(
+                "smartlinks approve koji-mori/{}",
+                koji.trim_end_matches(".toml")
+            )),
         "{}",
         waiting.stderr
     );
     let unknown = resolve(&format!("spotify:album:{}", fake_id("Nowhere")));
-    assert!(unknown.stderr.contains("there is no Smart Link"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("there is no Smart Link"),
+        "{}",
+        unknown.stderr
+    );
     let missing_track = resolve(&format!("spotify:track:{}", fake_id("NoTrack")));
-    assert!(missing_track.stderr.contains("Spotify has no track"), "{}", missing_track.stderr);
+    assert!(
+        missing_track.stderr.contains("Spotify has no track"),
+        "{}",
+        missing_track.stderr
+    );
     let bad = resolve("https://example.com/album/123");
     assert_eq!(bad.code, 1);
     assert!(
-        bad.stderr.contains("https://example.com/album/123") && bad.stderr.contains("open.spotify.com"),
+        bad.stderr.contains("https://example.com/album/123")
+            && bad.stderr.contains("open.spotify.com"),
         "{}",
         bad.stderr
     );
-    let json = world.run(&["resolve", "--json", &format!("spotify:album:{ZOE}")]).json();
+    let json = world
+        .run(&["resolve", "--json", &format!("spotify:album:{ZOE}")])
+        .json();
     assert_eq!(json["artist"], "nova-lane");
     assert_eq!(json["slug"], "zoe-a-paris");
 }
@@ -910,20 +1153,35 @@ fn approve_keeps_the_file_and_links_json_reports_state() {
     assert_eq!(zoe["approved"], true);
     assert_eq!(zoe["url"], "https://play.example.com/nova-lane/zoe-a-paris");
     let koji: Vec<&Value> = rows.iter().filter(|r| r["artist"] == "koji-mori").collect();
-    assert!(koji.iter().all(|r| r["approved"] == false && r["url"].is_null()));
+    assert!(koji
+        .iter()
+        .all(|r| r["approved"] == false && r["url"].is_null()));
 
     let slug = koji[0]["slug"].as_str().unwrap().to_string();
     let file = format!("links/koji-mori/{slug}.toml");
     let before = world.site.read(&file);
     let bad = world.run(&["approve", &format!("koji-mori/{slug}"), "koji-mori/nope"]);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.contains("links/koji-mori/nope.toml"), "{}", bad.stderr);
-    assert_eq!(world.site.read(&file), before, "nothing changes when one name is wrong");
+    assert!(
+        bad.stderr.contains("links/koji-mori/nope.toml"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(
+        world.site.read(&file),
+        before,
+        "nothing changes when one name is wrong"
+    );
 
     let ok = world.run(&["approve", &format!("koji-mori/{slug}")]);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
-    assert_eq!(world.site.read(&file), before.replace("approved = false", "approved = true"));
-    let only_koji = world.run(&["links", "--artist", "koji-mori", "--json"]).json();
+    assert_eq!(
+        world.site.read(&file),
+        before.replace("approved = false", "approved = true")
+    );
+    let only_koji = world
+        .run(&["links", "--artist", "koji-mori", "--json"])
+        .json();
     let approved: Vec<&Value> = only_koji["links"]
         .as_array()
         .unwrap()
@@ -931,10 +1189,20 @@ fn approve_keeps_the_file_and_links_json_reports_state() {
         .filter(|r| r["approved"] == true)
         .collect();
     assert_eq!(approved.len(), 1);
-    assert_eq!(approved[0]["url"], format!("https://play.example.com/koji-mori/{slug}"));
+    assert_eq!(
+        approved[0]["url"],
+        format!("https://play.example.com/koji-mori/{slug}")
+    );
 
-    let all = world.run(&["approve", "--artist", "koji-mori", "--all", "--json"]).json();
-    let changed = all["approved"].as_array().unwrap().iter().filter(|a| a["changed"] == true).count();
+    let all = world
+        .run(&["approve", "--artist", "koji-mori", "--all", "--json"])
+        .json();
+    let changed = all["approved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["changed"] == true)
+        .count();
     assert_eq!(changed, 3);
     let table = world.run(&["links", "--artist", "koji-mori"]);
     assert!(table.stdout.starts_with("ARTIST"), "{}", table.stdout);
@@ -947,7 +1215,9 @@ fn missing_or_wrong_credentials_fail_before_any_work() {
     let missing = world.run_env(&[("SPOTIFY_CLIENT_SECRET", "")], &["pull"]);
     assert_eq!(missing.code, 1);
     assert!(
-        missing.stderr.starts_with("smartlinks: error: Spotify credentials missing: set SPOTIFY_CLIENT_SECRET"),
+        missing.stderr.starts_with(
+            "smartlinks: error: Spotify credentials missing: set SPOTIFY_CLIENT_SECRET"
+        ),
         "{}",
         missing.stderr
     );
@@ -962,7 +1232,11 @@ fn missing_or_wrong_credentials_fail_before_any_work() {
     assert!(!world.path("catalog/nova-lane").exists());
 
     let bad_base = world.run_env(&[("SPOTIFY_API_BASE", "ftp://x")], &["pull"]);
-    assert!(bad_base.stderr.contains("SPOTIFY_API_BASE"), "{}", bad_base.stderr);
+    assert!(
+        bad_base.stderr.contains("SPOTIFY_API_BASE"),
+        "{}",
+        bad_base.stderr
+    );
 }
 
 #[test]
@@ -973,10 +1247,15 @@ fn secrets_are_never_printed_or_written() {
         let run = world.run_env(&[("ODESLI_API_KEY", key)], args);
         assert_eq!(run.code, 0, "{}", run.stderr);
         for text in [&run.stdout, &run.stderr] {
-            assert!(!text.contains(key) && !text.contains(CLIENT_SECRET), "{text}");
+            assert!(
+                !text.contains(key) && !text.contains(CLIENT_SECRET),
+                "{text}"
+            );
         }
     }
-    assert!(world.odesli.calls()[0].query.contains(&format!("key={key}")));
+    assert!(world.odesli.calls()[0]
+        .query
+        .contains(&format!("key={key}")));
     for (path, bytes) in snapshot(&world.site.content()) {
         let text = String::from_utf8_lossy(&bytes);
         assert!(
@@ -993,7 +1272,11 @@ fn expired_token_is_asked_for_again() {
     world.spotify.tokens_expire_after(2);
     let report = world.pull();
     assert_eq!(report["failed"], 0);
-    assert!(world.spotify.count("token") >= 3, "{}", world.spotify.summary());
+    assert!(
+        world.spotify.count("token") >= 3,
+        "{}",
+        world.spotify.summary()
+    );
     assert_eq!(ids(&artist(&report, "nova-lane")["new"]), nova_ids());
 }
 
@@ -1002,7 +1285,10 @@ fn expired_token_is_asked_for_again() {
 fn ctrl_c_stops_the_pull_and_leaves_the_catalog_consistent() {
     let world = World::new(Profile::Extended);
     let mut child = world
-        .command(&[("SMARTLINKS_ODESLI_PER_MINUTE", "60")], &["pull", "--json"])
+        .command(
+            &[("SMARTLINKS_ODESLI_PER_MINUTE", "60")],
+            &["pull", "--json"],
+        )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1012,13 +1298,14 @@ fn ctrl_c_stops_the_pull_and_leaves_the_catalog_consistent() {
         assert!(Instant::now() < deadline, "the pull never reached Odesli");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    // What Ctrl-C in a terminal sends.
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::INT,
+    )
+    .unwrap();
     let out = loop {
-        if let Some(_) = child.try_wait().unwrap() {
+        if child.try_wait().unwrap().is_some() {
             break child.wait_with_output().unwrap();
         }
         if Instant::now() > deadline {
@@ -1027,7 +1314,12 @@ fn ctrl_c_stops_the_pull_and_leaves_the_catalog_consistent() {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["interrupted"], true);
     assert!(world.odesli.count() < 8, "work went on after Ctrl-C");
@@ -1037,7 +1329,9 @@ fn ctrl_c_stops_the_pull_and_leaves_the_catalog_consistent() {
         let state = world.json(&format!("catalog/{artist}/state.json"));
         for id in state["releases"].as_object().unwrap().keys() {
             assert!(
-                world.path(&format!("catalog/{artist}/albums/{id}.json")).exists(),
+                world
+                    .path(&format!("catalog/{artist}/albums/{id}.json"))
+                    .exists(),
                 "state.json names {id} without its album"
             );
         }
@@ -1045,5 +1339,8 @@ fn ctrl_c_stops_the_pull_and_leaves_the_catalog_consistent() {
     // The next pull finishes the job.
     let report = world.pull();
     assert_eq!(report["failed"], 0);
-    assert_eq!(world.links("nova-lane").len() + world.links("koji-mori").len(), 8);
+    assert_eq!(
+        world.links("nova-lane").len() + world.links("koji-mori").len(),
+        8
+    );
 }

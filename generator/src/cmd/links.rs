@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::cli::{GlobalArgs, LinksArgs};
 use crate::content::{Artist, Content, Link, SpotifyKind};
@@ -63,6 +64,21 @@ pub fn rows(content: &Content, only: Option<&str>) -> Vec<LinkRow> {
         .collect()
 }
 
+/// A cell at most `max` columns wide on a terminal (CJK characters take two),
+/// without control characters.
+fn fit(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().filter(|c| !c.is_control()) {
+        if out.width() + c.width().unwrap_or(0) > max {
+            out.pop();
+            out.push('…');
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn run(g: &GlobalArgs, args: LinksArgs) -> Result<ExitCode> {
     let content = Content::load(&g.content)?;
     if let Some(slug) = &args.artist {
@@ -95,22 +111,26 @@ pub fn run(g: &GlobalArgs, args: LinksArgs) -> Result<ExitCode> {
         })
         .collect();
     let header = ["ARTIST", "LINK", "KIND", "TITLE", "APPROVED", "URL"].map(String::from);
-    let mut widths = header.clone().map(|h| h.chars().count());
+    let table: Vec<[String; 6]> = std::iter::once(header)
+        .chain(table)
+        .map(|mut row| {
+            row[3] = fit(&row[3], 40);
+            row
+        })
+        .collect();
+    let mut widths = [0usize; 6];
     for row in &table {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count().min(40));
+            *w = (*w).max(cell.width());
         }
     }
-    for row in std::iter::once(&header).chain(&table) {
-        let cells: Vec<String> = row
+    for row in &table {
+        let line: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(c, w)| {
-                let c: String = c.chars().filter(|c| !c.is_control()).collect();
-                format!("{c:<w$}")
-            })
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.width())))
             .collect();
-        println!("{}", cells.join("  ").trim_end());
+        println!("{}", line.join("  ").trim_end());
     }
     Ok(ExitCode::SUCCESS)
 }

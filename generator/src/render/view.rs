@@ -443,7 +443,8 @@ pub fn link_view(
         }
         LinkData::Playlist { playlist } => {
             let (found, warnings) = offers(
-                usable_spotify_url(playlist.external_urls.spotify.as_deref()).or(Some(&spotify_url)),
+                usable_spotify_url(playlist.external_urls.spotify.as_deref())
+                    .or(Some(&spotify_url)),
                 None,
                 &link.config,
             );

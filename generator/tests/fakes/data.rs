@@ -78,7 +78,10 @@ pub fn sample() -> (SpotifyData, BTreeMap<String, Value>) {
             if answer.exists() {
                 odesli.insert(id.clone(), read_json(&answer)["answer"].clone());
             }
-            listing.push((id.clone(), album["album_type"].as_str().unwrap().to_string()));
+            listing.push((
+                id.clone(),
+                album["album_type"].as_str().unwrap().to_string(),
+            ));
             data.albums.insert(id, album);
         }
         data.listing.insert(artist_id, listing);
@@ -92,7 +95,14 @@ pub fn sample() -> (SpotifyData, BTreeMap<String, Value>) {
     }
     // Another artist's album Nova Lane appears on: listed only when
     // `appears_on` is asked for, which a pull must not do.
-    let guest = album(&fake_id("GuestSpot"), "Guest Spot", ("Other", "Someone Else"), "album", 3, "2024-01-01");
+    let guest = album(
+        &fake_id("GuestSpot"),
+        "Guest Spot",
+        ("Other", "Someone Else"),
+        "album",
+        3,
+        "2024-01-01",
+    );
     data.albums.insert(fake_id("GuestSpot"), guest);
     data.listing
         .get_mut(NOVA)

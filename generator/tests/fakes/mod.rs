@@ -112,7 +112,9 @@ pub async fn apply(fault: Option<Fault>) -> Option<Response> {
         Fault::ServerError => Some(
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(serde_json::json!({"error": {"status": 500, "message": "Server error"}})),
+                axum::Json(
+                    serde_json::json!({"error": {"status": 500, "message": "Server error"}}),
+                ),
             )
                 .into_response(),
         ),

@@ -42,7 +42,8 @@ impl FakeOdesli {
             refused: 0,
         }));
         let shared = inner.clone();
-        let server = Server::start(move |_: SocketAddr| Router::new().fallback(handle).with_state(shared));
+        let server =
+            Server::start(move |_: SocketAddr| Router::new().fallback(handle).with_state(shared));
         FakeOdesli { inner, server }
     }
 
@@ -110,7 +111,11 @@ fn code(status: u16, code: &str) -> Response {
 async fn handle(State(shared): State<Shared>, uri: Uri) -> Response {
     let query = uri.query().unwrap_or("").to_string();
     if uri.path() != "/v1-alpha.1/links" {
-        let _ = shared.lock().unwrap().rec.record("unknown", uri.path(), &query);
+        let _ = shared
+            .lock()
+            .unwrap()
+            .rec
+            .record("unknown", uri.path(), &query);
         return code(404, "not_found");
     }
     let url = param(&query, "url").unwrap_or_default();

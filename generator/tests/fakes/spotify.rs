@@ -268,7 +268,8 @@ async fn handle(
         ("album_tracks", [_, _, id, _]) => match data.albums.get(*id) {
             Some(a) => {
                 let items = a["tracks"]["items"].as_array().cloned().unwrap_or_default();
-                let page = |o: usize| format!("{base}/v1/albums/{id}/tracks?offset={o}&limit={limit}");
+                let page =
+                    |o: usize| format!("{base}/v1/albums/{id}/tracks?offset={o}&limit={limit}");
                 let page_items: Vec<Value> = items
                     .iter()
                     .skip(offset)
@@ -289,7 +290,10 @@ async fn handle(
         },
         ("track", [_, _, id]) => {
             for album in data.albums.values() {
-                let items = album["tracks"]["items"].as_array().cloned().unwrap_or_default();
+                let items = album["tracks"]["items"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
                 if let Some(t) = items.iter().find(|t| t["id"] == json!(id)) {
                     let mut track = t.clone();
                     track["album"] = simplified(album);
@@ -358,7 +362,14 @@ fn token(inner: &mut Inner, headers: &HeaderMap, body: &[u8]) -> Response {
 fn simplified(album: &Value) -> Value {
     let mut a = album.clone();
     if let Some(o) = a.as_object_mut() {
-        for k in ["tracks", "copyrights", "external_ids", "genres", "label", "popularity"] {
+        for k in [
+            "tracks",
+            "copyrights",
+            "external_ids",
+            "genres",
+            "label",
+            "popularity",
+        ] {
             o.remove(k);
         }
     }
