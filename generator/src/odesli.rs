@@ -27,15 +27,23 @@ impl OdesliConfig {
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty())
             .map(Secret::new);
-        let default_pace = if key.is_some() { 60.0 } else { 10.0 };
         let per_minute = env_number("SMARTLINKS_ODESLI_PER_MINUTE")?
             .filter(|n| *n > 0.0)
-            .unwrap_or(default_pace);
+            .unwrap_or_else(|| limit_per_minute(key.is_some()));
         Ok(OdesliConfig {
             base: base_url_from_env("ODESLI_API_BASE", DEFAULT_BASE)?,
             key,
             per_minute,
         })
+    }
+}
+
+/// Odesli's published limit: 10 requests a minute without a key, 60 with one.
+pub fn limit_per_minute(has_key: bool) -> f64 {
+    if has_key {
+        60.0
+    } else {
+        10.0
     }
 }
 
@@ -154,6 +162,28 @@ fn sanitize(mut answer: Value) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pace_follows_the_key() {
+        let pace = |key: Option<&str>| {
+            let cfg = OdesliConfig {
+                base: DEFAULT_BASE.into(),
+                key: key.map(|k| Secret::new(k.into())),
+                per_minute: limit_per_minute(key.is_some()),
+            };
+            Odesli::new(
+                Http::new(Default::default(), Default::default()).unwrap(),
+                cfg,
+            )
+            .svc
+            .interval()
+        };
+        // Six seconds apart without a key, one with one, each a little more.
+        assert!(pace(None) >= std::time::Duration::from_secs(6));
+        assert!(pace(None) < std::time::Duration::from_secs(7));
+        assert!(pace(Some("k")) >= std::time::Duration::from_secs(1));
+        assert!(pace(Some("k")) < std::time::Duration::from_millis(1100));
+    }
 
     #[test]
     fn entries_without_a_url_are_dropped_and_unknown_platforms_kept() {
