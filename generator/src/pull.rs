@@ -58,6 +58,13 @@ pub struct ReleaseRef {
     pub title: Option<String>,
 }
 
+impl ReleaseRef {
+    /// The title, or the id when the title is unknown.
+    pub fn label(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.id)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Failure {
     pub id: String,
@@ -391,59 +398,16 @@ impl Run<'_> {
             });
         }
 
-        // Vanished and reappeared releases; every listed one was seen now.
         let mut state = state;
-        for (id, entry) in state.releases.iter_mut() {
-            let title = || {
-                catalog
-                    .album(id)
-                    .ok()
-                    .map(|a| a.name)
-                    .filter(|_| catalog.album_path(id).exists())
-            };
-            if listed_ids.contains(id.as_str()) {
-                if entry.vanished {
-                    entry.vanished = false;
-                    report.reappeared.push(ReleaseRef {
-                        id: id.clone(),
-                        title: title(),
-                    });
-                }
-                if catalog.album_path(id).exists() {
-                    entry.last_seen = Some(self.now);
-                }
-            } else if !entry.vanished {
-                entry.vanished = true;
-                report.vanished.push(ReleaseRef {
-                    id: id.clone(),
-                    title: title(),
-                });
-            }
-        }
-        // Albums stored before state.json knew them (an older catalog).
-        for (id, _) in &listed {
-            if catalog.album_path(id).exists() && !state.releases.contains_key(id) {
-                state.releases.insert(
-                    id.clone(),
-                    ReleaseState {
-                        first_seen: Some(self.now),
-                        last_seen: Some(self.now),
-                        vanished: false,
-                        link: None,
-                    },
-                );
-            }
-        }
-        for r in report.vanished.iter().chain(&report.reappeared) {
-            let what = if report.vanished.iter().any(|v| v.id == r.id) {
-                "vanished from Spotify (kept)"
-            } else {
-                "is listed again"
-            };
+        self.mark_seen(&mut state, catalog, &listed_ids, report);
+        for r in &report.vanished {
             self.note(&format!(
-                "{slug}: {} {what}",
-                r.title.as_deref().unwrap_or(&r.id)
+                "{slug}: vanished from Spotify (kept): {}",
+                r.label()
             ));
+        }
+        for r in &report.reappeared {
+            self.note(&format!("{slug}: listed again: {}", r.label()));
         }
         let run = ArtistRun {
             artist,
@@ -489,6 +453,50 @@ impl Run<'_> {
         }
         self.create_links(&run, &listed, &failed_ids, report)?;
         Ok(())
+    }
+
+    /// Flags releases that left the listing as vanished (once) and clears
+    /// the flag of those that came back; every stored, listed release was
+    /// seen now. Albums stored before state.json knew them get an entry.
+    fn mark_seen(
+        &self,
+        state: &mut PullState,
+        catalog: &CatalogDir,
+        listed: &HashSet<&str>,
+        report: &mut ArtistReport,
+    ) {
+        let release = |id: &String| ReleaseRef {
+            id: id.clone(),
+            title: catalog.album(id).ok().map(|a| a.name),
+        };
+        for (id, entry) in state.releases.iter_mut() {
+            if !listed.contains(id.as_str()) {
+                if !entry.vanished {
+                    entry.vanished = true;
+                    report.vanished.push(release(id));
+                }
+                continue;
+            }
+            if entry.vanished {
+                entry.vanished = false;
+                report.reappeared.push(release(id));
+            }
+            if catalog.album_path(id).exists() {
+                entry.last_seen = Some(self.now);
+            }
+        }
+        for id in listed {
+            if catalog.album_path(id).exists() && !state.releases.contains_key(*id) {
+                state.releases.insert(
+                    id.to_string(),
+                    ReleaseState {
+                        first_seen: Some(self.now),
+                        last_seen: Some(self.now),
+                        ..Default::default()
+                    },
+                );
+            }
+        }
     }
 
     fn fresh(&self, record: &crate::content::catalog::OdesliRecord) -> bool {
