@@ -169,6 +169,11 @@ pub async fn pull(
     // Credentials are checked before any other work.
     clients.spotify.token().await.context("cannot pull")?;
 
+    progress.line(&format!(
+        "Pulling {} artist{} from Spotify and Odesli...",
+        artists.len(),
+        if artists.len() == 1 { "" } else { "s" }
+    ));
     let bar = (progress.mode() == Mode::Bar).then(|| progress.bar("pull", 0));
     let run = Run {
         clients,

@@ -635,6 +635,50 @@ fn persistent_failure_skips_the_release_keeps_its_files_and_exits_3() {
 }
 
 #[test]
+fn exhausted_quota_fails_that_artist_fast_and_flags_nothing() {
+    let world = World::new(Profile::Development);
+    world.pull();
+    let koji_state = world.site.read("catalog/koji-mori/state.json");
+    let path = format!("/v1/artists/{KOJI}/albums");
+    world.spotify.inject(&path, Fault::QuotaExceeded, None);
+    let started = Instant::now();
+    let report = world.pull_expect(3, &[]);
+
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "waited for a day-long Retry-After"
+    );
+    let koji = artist(&report, "koji-mori");
+    let error = koji["error"].as_str().unwrap();
+    assert!(
+        error.contains("asks to wait 86400 s (QUOTA_EXCEEDED)") && error.contains("koji-mori"),
+        "{error}"
+    );
+    assert_eq!(
+        world
+            .spotify
+            .calls()
+            .iter()
+            .filter(|c| c.path == path)
+            .count(),
+        2
+    );
+    // A listing that failed says nothing about what vanished.
+    assert!(koji["vanished"].as_array().unwrap().is_empty());
+    let state = world.site.read("catalog/koji-mori/state.json");
+    assert_eq!(state, koji_state);
+    assert_eq!(artist(&report, "nova-lane")["unchanged"], 4);
+    assert_eq!(report["failed"], 1);
+    let human = world.run(&["pull"]);
+    assert_eq!(human.code, 3);
+    assert!(
+        human.stdout.contains("koji-mori: not pulled: "),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
 fn vanished_release_is_kept_and_flagged_then_returns() {
     let world = World::new(Profile::Extended);
     world.pull();

@@ -23,6 +23,9 @@ const MAX_LIFETIME: Duration = Duration::from_secs(600);
 pub enum Fault {
     /// 429 Too Many Requests, with `Retry-After: N` seconds when given.
     TooMany { retry_after: Option<u64> },
+    /// Development mode's quota exhaustion: 429 with a long `Retry-After`
+    /// and `"reason": "QUOTA_EXCEEDED"`.
+    QuotaExceeded,
     /// 500 Internal Server Error.
     ServerError,
     /// Answers normally, but only after this long (a client timeout).
@@ -109,6 +112,16 @@ pub async fn apply(fault: Option<Fault>) -> Option<Response> {
                 None => (StatusCode::TOO_MANY_REQUESTS, body).into_response(),
             })
         }
+        Fault::QuotaExceeded => Some(
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "86400")],
+                axum::Json(serde_json::json!({
+                    "error": {"status": 429, "message": "API rate limit exceeded", "reason": "QUOTA_EXCEEDED"}
+                })),
+            )
+                .into_response(),
+        ),
         Fault::ServerError => Some(
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
