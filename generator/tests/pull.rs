@@ -783,6 +783,31 @@ fn pull_then_build_publishes_every_approved_release_with_odesli_buttons() {
         "{}",
         added.stderr
     );
+    let album = world.run(&["artist", "add", &format!("spotify:album:{ZOE}")]);
+    assert!(
+        album.stderr.contains("needs an artist link"),
+        "{}",
+        album.stderr
+    );
+    let bad_slug = world.run(&[
+        "artist",
+        "add",
+        &format!("spotify:artist:{NOVA}"),
+        "--slug",
+        "Nova Lane",
+    ]);
+    assert!(
+        bad_slug
+            .stderr
+            .contains("--slug \"Nova Lane\" is not a valid slug"),
+        "{}",
+        bad_slug.stderr
+    );
+    assert_eq!(
+        world.spotify.calls().len(),
+        0,
+        "bad input is refused before any call"
+    );
     std::fs::remove_file(world.path("artists/nova-lane.toml")).unwrap();
     let added = world.run(&[
         "artist",
@@ -1182,6 +1207,18 @@ fn resolve_finds_links_for_albums_tracks_and_playlists() {
             && bad.stderr.contains("open.spotify.com"),
         "{}",
         bad.stderr
+    );
+    let no_credentials = world.run_env(
+        &[("SPOTIFY_CLIENT_ID", "")],
+        &["resolve", &format!("spotify:track:{ZOE_TRACK}")],
+    );
+    assert!(
+        no_credentials
+            .stderr
+            .contains("a track link is resolved through Spotify")
+            && no_credentials.stderr.contains("SPOTIFY_CLIENT_ID"),
+        "{}",
+        no_credentials.stderr
     );
     let json = world
         .run(&["resolve", "--json", &format!("spotify:album:{ZOE}")])
