@@ -120,6 +120,190 @@ Examples:
     smartlinks analytics --html report.html
     smartlinks analytics --source cloudflare --since 2026-03-01 --json")]
     Analytics(AnalyticsArgs),
+    /// Connect an artist from their Spotify link
+    #[command(long_about = "\
+Connect an artist: fetch their name and image from Spotify, write
+artists/<slug>.toml (yours to edit) and catalog/<slug>/artist.json.
+Needs SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.
+
+Example:
+    smartlinks artist add https://open.spotify.com/artist/tBxoiKdJ8q6XZr8T8jdVtn --auto-approve")]
+    Artist(ArtistArgs),
+
+    /// Pull releases and streaming links from Spotify and Odesli
+    #[command(long_about = "\
+Pull every connected artist's albums, singles, EPs and compilations from
+Spotify, with the links of the other services from Odesli, into catalog/.
+Only what changed costs calls: an unchanged catalog takes one listing call
+per artist and no Odesli call. Each new release gets a link file in
+links/<artist>/, approved at once if the artist has auto_approve = true.
+Link files that exist are never changed. A release that is no longer on
+Spotify is kept and flagged as vanished in state.json.
+
+Exit codes: 0 done; 1 error (nothing pulled); 3 some releases or artists
+failed (the others were stored); 130 interrupted (Ctrl-C; the catalog stays
+consistent).
+
+Needs SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET; ODESLI_API_KEY is
+optional (60 Odesli requests a minute instead of 10).
+
+Examples:
+    smartlinks pull
+    smartlinks pull --artist nova-lane --json
+    smartlinks pull --odesli-max-age 7")]
+    Pull(PullArgs),
+
+    /// Make a Smart Link for a Spotify playlist
+    #[command(long_about = "\
+Make a playlist Smart Link from a Spotify playlist link: fetches the
+playlist's name, description and image (the track list is not needed),
+stores them in catalog/<artist>/playlists/ and writes
+links/<artist>/<slug>.toml. Spotify is its button; add others under
+[services] in the link file.
+
+Example:
+    smartlinks playlist add https://open.spotify.com/playlist/rgcCCDDwNicTA0MdsMS8El --artist nova-lane")]
+    Playlist(PlaylistArgs),
+
+    /// Approve Smart Links so they are published
+    #[command(long_about = "\
+Set approved = true in link files, leaving the rest of each file (comments
+included) as it was. The next build publishes them.
+
+Examples:
+    smartlinks approve nova-lane/zoe-a-paris nova-lane/cafe-creme
+    smartlinks approve --artist nova-lane --all")]
+    Approve(ApproveArgs),
+
+    /// List Smart Links and whether they are published
+    #[command(long_about = "\
+List the Smart Links: artist, link slug, kind (release or playlist), title
+from the catalog, approved, and the published address (empty until
+approved).
+
+Examples:
+    smartlinks links
+    smartlinks links --artist nova-lane --json")]
+    Links(LinksArgs),
+
+    /// Print the Smart Link address for a Spotify link
+    #[command(long_about = "\
+Print the Smart Link address for a Spotify album, track or playlist link.
+A track resolves to the release it is on (this asks Spotify, so it needs
+SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET). It fails, saying why, when
+there is no Smart Link or it is not approved yet.
+
+Examples:
+    smartlinks resolve https://open.spotify.com/album/1day0uyMToGjXyXSwqzZKk
+    smartlinks resolve spotify:track:PYOHVRqbfjI2PzmEaFQ12Y")]
+    Resolve(ResolveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ArtistArgs {
+    #[command(subcommand)]
+    pub command: ArtistCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArtistCommand {
+    /// Connect an artist from their Spotify link
+    #[command(long_about = "\
+Connect an artist from their Spotify link or URI: writes
+artists/<slug>.toml and catalog/<slug>/artist.json.
+
+Example:
+    smartlinks artist add https://open.spotify.com/artist/tBxoiKdJ8q6XZr8T8jdVtn --slug nova-lane")]
+    Add(ArtistAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ArtistAddArgs {
+    /// The artist's Spotify link or URI
+    #[arg(value_name = "SPOTIFY_ARTIST_URL")]
+    pub url: String,
+    /// Slug for the artist's address (default: from the name)
+    #[arg(long, value_name = "SLUG")]
+    pub slug: Option<String>,
+    /// Publish new releases from a pull at once
+    #[arg(long)]
+    pub auto_approve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Pull only this artist
+    #[arg(long, value_name = "SLUG")]
+    pub artist: Option<String>,
+    /// Days an Odesli answer stays fresh before it is asked again
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub odesli_max_age: u32,
+    /// Country Odesli answers for (two letters)
+    #[arg(long, value_name = "CC", default_value = "US")]
+    pub country: String,
+    /// Fetch every release and artist profile again, changed or not
+    #[arg(long)]
+    pub full: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlaylistArgs {
+    #[command(subcommand)]
+    pub command: PlaylistCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaylistCommand {
+    /// Make a Smart Link for a Spotify playlist
+    #[command(long_about = "\
+Make a playlist Smart Link from its Spotify link or URI.
+
+Example:
+    smartlinks playlist add https://open.spotify.com/playlist/rgcCCDDwNicTA0MdsMS8El --artist nova-lane --slug nuits-blanches")]
+    Add(PlaylistAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlaylistAddArgs {
+    /// The playlist's Spotify link or URI
+    #[arg(value_name = "SPOTIFY_PLAYLIST_URL")]
+    pub url: String,
+    /// The artist whose Smart Link it is
+    #[arg(long, value_name = "SLUG")]
+    pub artist: String,
+    /// Slug for the link's address (default: from the playlist name)
+    #[arg(long, value_name = "SLUG")]
+    pub slug: Option<String>,
+    /// Approve the link at once (default: the artist's auto_approve)
+    #[arg(long)]
+    pub approve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// Links to approve, as ARTIST/SLUG
+    #[arg(value_name = "ARTIST/SLUG", required_unless_present = "all")]
+    pub links: Vec<String>,
+    /// The artist, with --all
+    #[arg(long, value_name = "SLUG", requires = "all")]
+    pub artist: Option<String>,
+    /// Approve every link of --artist
+    #[arg(long, requires = "artist", conflicts_with = "links")]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LinksArgs {
+    /// Only this artist's links
+    #[arg(long, value_name = "SLUG")]
+    pub artist: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// A Spotify album, track or playlist link or URI
+    #[arg(value_name = "SPOTIFY_URL")]
+    pub url: String,
 }
 
 #[derive(Debug, Args)]

@@ -95,6 +95,22 @@ impl Bar {
         }
     }
 
+    /// Adds `n` items to a bar whose total grows as work is discovered.
+    pub fn inc_length(&self, n: u64) {
+        if let Some(pb) = &self.pb {
+            pb.inc_length(n);
+        }
+    }
+
+    /// A line about one item: above the bar on a terminal, plain otherwise.
+    pub fn println(&self, msg: &str) {
+        if let Some(pb) = &self.pb {
+            pb.println(msg);
+        } else if self.lines {
+            eprintln!("{msg}");
+        }
+    }
+
     pub fn set_message(&self, msg: impl Into<String>) {
         if let Some(pb) = &self.pb {
             pb.set_message(msg.into());

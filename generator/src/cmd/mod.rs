@@ -2,9 +2,16 @@
 //! reports the result for people or, with `--json`, for scripts.
 
 mod analytics;
+mod approve;
+mod artist;
 mod build;
 mod init;
+mod links;
+mod playlist;
+mod pull;
+mod resolve;
 mod serve;
+mod upstream;
 
 use std::process::ExitCode;
 
@@ -19,6 +26,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init(args) => init::run(&g, args),
         Command::Serve(args) => serve::run(&g, args),
         Command::Analytics(args) => analytics::run(&g, args),
+        Command::Artist(args) => artist::run(&g, args),
+        Command::Pull(args) => pull::run(&g, args),
+        Command::Playlist(args) => playlist::run(&g, args),
+        Command::Approve(args) => approve::run(&g, args),
+        Command::Links(args) => links::run(&g, args),
+        Command::Resolve(args) => resolve::run(&g, args),
     }
 }
 

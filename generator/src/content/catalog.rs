@@ -174,6 +174,10 @@ pub struct ReleaseState {
     /// The release no longer appears in the artist's Spotify catalog.
     #[serde(default)]
     pub vanished: bool,
+    /// The link file a pull started for it, so one the artist deleted is
+    /// not started again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// `state.json`.

@@ -10,6 +10,11 @@ pub enum ContentError {
     },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl ContentError {
@@ -23,7 +28,9 @@ impl ContentError {
     /// The file the error is about.
     pub fn path(&self) -> &Path {
         match self {
-            ContentError::Read { path, .. } | ContentError::Invalid { path, .. } => path,
+            ContentError::Read { path, .. }
+            | ContentError::Invalid { path, .. }
+            | ContentError::Write { path, .. } => path,
         }
     }
 }

@@ -10,9 +10,11 @@
 
 pub mod catalog;
 pub mod config;
+pub mod edit;
 pub mod error;
 pub mod load;
 pub mod spotify_ref;
+pub mod write;
 
 pub use config::{ArtistConfig, LinkConfig, Pixels, SiteConfig};
 pub use error::ContentError;

@@ -400,6 +400,12 @@ fn meta_description(title: &str, by: &str, buttons: &[ButtonView]) -> String {
     }
 }
 
+/// Spotify's own link for the item when it is a usable Spotify address; the
+/// caller falls back to the address made from the link's source.
+fn usable_spotify_url(raw: Option<&str>) -> Option<&str> {
+    raw.filter(|u| safe_url(u, smartlinks_core::service::service("spotify")).is_some())
+}
+
 /// Builds the view of one Smart Link. Returns warnings about dropped data.
 pub fn link_view(
     site: &SiteView,
@@ -416,11 +422,7 @@ pub fn link_view(
     match data {
         LinkData::Release { album, odesli } => {
             let (found, warnings) = offers(
-                album
-                    .external_urls
-                    .spotify
-                    .as_deref()
-                    .or(Some(&spotify_url)),
+                usable_spotify_url(album.external_urls.spotify.as_deref()).or(Some(&spotify_url)),
                 odesli.as_ref().map(|o| &o.answer),
                 &link.config,
             );
@@ -481,10 +483,7 @@ pub fn link_view(
         }
         LinkData::Playlist { playlist } => {
             let (found, warnings) = offers(
-                playlist
-                    .external_urls
-                    .spotify
-                    .as_deref()
+                usable_spotify_url(playlist.external_urls.spotify.as_deref())
                     .or(Some(&spotify_url)),
                 None,
                 &link.config,
