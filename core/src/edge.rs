@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::order::{order, OrderSettings};
+use crate::country::country;
+use crate::order::{order, order_at, OrderMode, OrderSettings, Place};
 
 /// Start of the button list in a page.
 pub const START: &str = "<!--sl:services-->\n";
@@ -24,11 +25,108 @@ const DATA_CLOSE: &str = "</script>";
 /// The orders of one page. `orders[0]` is the global order, the one in the
 /// static HTML; `countries` maps a country code to the index of its order
 /// when it differs from `orders[0]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// As JSON it is compact (see [`Wire`]): the global order once by id, the
+/// other orders as positions in it, and per order the codes of the
+/// countries that see it, run together:
+/// `{"global":["spotify","apple_music","deezer"],"orders":[[2,0,1]],"countries":["FRMC"]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "Wire")]
 pub struct EdgeOrders {
     pub orders: Vec<Vec<String>>,
-    #[serde(default)]
     pub countries: BTreeMap<String, u16>,
+}
+
+/// The JSON form of [`EdgeOrders`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    /// `orders[0]`: service ids in the static HTML's order.
+    global: Vec<String>,
+    /// `orders[1..]`, each as positions in `global`.
+    #[serde(default)]
+    orders: Vec<Vec<u16>>,
+    /// `countries[i]`: the two-letter codes, run together, of the countries
+    /// that see `orders[i]`.
+    #[serde(default)]
+    countries: Vec<String>,
+}
+
+impl TryFrom<Wire> for EdgeOrders {
+    type Error = String;
+
+    fn try_from(w: Wire) -> Result<Self, String> {
+        if w.orders.len() != w.countries.len() {
+            return Err(format!(
+                "{} orders but {} country lists",
+                w.orders.len(),
+                w.countries.len()
+            ));
+        }
+        let mut orders = vec![w.global.clone()];
+        let mut countries = BTreeMap::new();
+        for (k, (positions, codes)) in w.orders.iter().zip(&w.countries).enumerate() {
+            let ids = positions
+                .iter()
+                .map(|&p| {
+                    w.global
+                        .get(usize::from(p))
+                        .cloned()
+                        .ok_or_else(|| format!("order {} names position {p}", k + 1))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            orders.push(ids);
+            if codes.len() % 2 != 0 || !codes.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(format!("country list {codes:?} is not two-letter codes"));
+            }
+            let index = u16::try_from(k + 1).map_err(|_| "too many orders".to_string())?;
+            for code in codes.as_bytes().chunks(2) {
+                let code = std::str::from_utf8(code).expect("checked ASCII");
+                countries.insert(code.to_string(), index);
+            }
+        }
+        Ok(EdgeOrders { orders, countries })
+    }
+}
+
+impl Serialize for EdgeOrders {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let global = self.orders.first().cloned().unwrap_or_default();
+        let mut orders = Vec::with_capacity(self.orders.len().saturating_sub(1));
+        for o in self.orders.iter().skip(1) {
+            let positions = o
+                .iter()
+                .map(|id| {
+                    global
+                        .iter()
+                        .position(|g| g == id)
+                        .and_then(|p| u16::try_from(p).ok())
+                        .ok_or_else(|| S::Error::custom(format!("{id:?} is not in orders[0]")))
+                })
+                .collect::<Result<Vec<u16>, _>>()?;
+            orders.push(positions);
+        }
+        let mut countries = vec![String::new(); orders.len()];
+        for (code, &index) in &self.countries {
+            if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(S::Error::custom(format!("{code:?} is not a country code")));
+            }
+            match usize::from(index)
+                .checked_sub(1)
+                .and_then(|i| countries.get_mut(i))
+            {
+                Some(list) => list.push_str(code),
+                None => return Err(S::Error::custom(format!("{code} has no order {index}"))),
+            }
+        }
+        Wire {
+            global,
+            orders,
+            countries,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl EdgeOrders {
@@ -45,20 +143,42 @@ impl EdgeOrders {
             .collect();
         let mut orders = vec![global];
         let mut map = BTreeMap::new();
-        for country in countries {
-            let o: Vec<String> = order(Some(country), available, settings)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-            let index = match orders.iter().position(|x| *x == o) {
-                Some(i) => i,
+        if settings.mode == OrderMode::Fixed {
+            // The same order everywhere: the page as built.
+            return EdgeOrders {
+                orders,
+                countries: map,
+            };
+        }
+        // Countries sharing a profile (and Spotify's availability of the
+        // release) see the same order: compute it once.
+        let mut seen: Vec<((usize, bool), usize)> = Vec::new();
+        for code in countries {
+            let Some(c) = country(code) else {
+                continue; // unknown countries see orders[0]
+            };
+            let place = Place::of(c, settings);
+            let key = (c.profile_index(), place.spotify);
+            let index = match seen.iter().find(|(k, _)| *k == key) {
+                Some(&(_, i)) => i,
                 None => {
-                    orders.push(o);
-                    orders.len() - 1
+                    let o: Vec<String> = order_at(Some(place), available, settings)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect();
+                    let i = match orders.iter().position(|x| *x == o) {
+                        Some(i) => i,
+                        None => {
+                            orders.push(o);
+                            orders.len() - 1
+                        }
+                    };
+                    seen.push((key, i));
+                    i
                 }
             };
             if index != 0 {
-                map.insert(country.to_string(), index as u16);
+                map.insert(c.code().to_string(), index as u16);
             }
         }
         EdgeOrders {
@@ -161,5 +281,68 @@ mod tests {
         assert_eq!(e.for_country(Some("FR")).unwrap(), ["b"]);
         assert_eq!(e.for_country(Some("XX")).unwrap(), ["a"]);
         assert_eq!(e.for_country(None).unwrap(), ["a"]);
+    }
+
+    #[test]
+    fn json_is_compact_and_round_trips() {
+        let e = EdgeOrders {
+            orders: vec![
+                vec!["spotify".into(), "apple_music".into(), "deezer".into()],
+                vec!["deezer".into(), "spotify".into(), "apple_music".into()],
+                vec!["apple_music".into()],
+            ],
+            countries: [
+                ("FR".to_string(), 1),
+                ("MC".to_string(), 1),
+                ("JP".to_string(), 2),
+            ]
+            .into(),
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"global":["spotify","apple_music","deezer"],"orders":[[2,0,1],[1]],"countries":["FRMC","JP"]}"#
+        );
+        assert_eq!(serde_json::from_str::<EdgeOrders>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn malformed_json_is_refused() {
+        for bad in [
+            r#"{"global":["spotify"],"orders":[[3]],"countries":["FR"]}"#,
+            r#"{"global":["spotify"],"orders":[[0]],"countries":[]}"#,
+            r#"{"global":["spotify"],"orders":[[0]],"countries":["FRA"]}"#,
+        ] {
+            assert!(serde_json::from_str::<EdgeOrders>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn compute_groups_countries_and_leaves_fixed_pages_static() {
+        let available = ["spotify", "deezer", "anghami", "yandex"];
+        let e = EdgeOrders::compute(
+            &available,
+            &OrderSettings::default(),
+            crate::COUNTRIES.iter().copied(),
+        );
+        assert_eq!(e.orders[0], ["spotify", "deezer", "anghami", "yandex"]);
+        assert_eq!(e.for_country(Some("RU")).unwrap()[0], "yandex");
+        assert_eq!(e.for_country(Some("EG")).unwrap()[0], "anghami");
+        assert!(!e.countries.contains_key("US"), "US sees the global order");
+        for (code, &i) in &e.countries {
+            assert_eq!(
+                e.orders[usize::from(i)],
+                order(Some(code), &available, &OrderSettings::default()),
+                "{code}"
+            );
+        }
+        let fixed = OrderSettings {
+            mode: OrderMode::Fixed,
+            fixed: vec!["deezer".into()],
+            ..Default::default()
+        };
+        let e = EdgeOrders::compute(&available, &fixed, crate::COUNTRIES.iter().copied());
+        assert!(e.is_static());
+        assert_eq!(e.orders, [["deezer", "spotify", "anghami", "yandex"]]);
     }
 }
