@@ -3,6 +3,8 @@
 
 mod build;
 mod init;
+mod order;
+mod service;
 
 use std::process::ExitCode;
 
@@ -15,6 +17,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Build(args) => build::run(&g, args),
         Command::Init(args) => init::run(&g, args),
+        Command::Service(args) => service::run(&g, args),
+        Command::Order(args) => order::run(&g, args),
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod edit;
 pub mod error;
 pub mod load;
 pub mod spotify_ref;
