@@ -91,6 +91,11 @@ impl Country {
         SOURCES[self.index]
     }
 
+    /// Position in [`COUNTRIES`].
+    pub(crate) fn index(self) -> usize {
+        self.index
+    }
+
     pub(crate) fn profile_index(self) -> usize {
         usize::from(PROFILE_OF[self.index])
     }

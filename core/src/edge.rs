@@ -7,12 +7,13 @@
 //! receiver looks the country up and [`reorder`]s the button lines, one
 //! `<li>` per line between `<!--sl:services-->` and `<!--/sl:services-->`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::country::country;
-use crate::order::{order, order_at, OrderMode, OrderSettings, Place};
+use crate::country::{country, COUNTRIES};
+use crate::order::{Candidates, OrderMode, OrderSettings, Place};
 
 /// Start of the button list in a page.
 pub const START: &str = "<!--sl:services-->\n";
@@ -137,7 +138,9 @@ impl EdgeOrders {
         settings: &OrderSettings,
         countries: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let global: Vec<String> = order(None, available, settings)
+        let candidates = Candidates::new(available, settings);
+        let global: Vec<String> = candidates
+            .order(None, settings)
             .into_iter()
             .map(str::to_string)
             .collect();
@@ -150,6 +153,14 @@ impl EdgeOrders {
                 countries: map,
             };
         }
+        // Where the release is on Spotify, by position in COUNTRIES.
+        let spotify: Option<Vec<bool>> = settings.spotify_markets.as_ref().map(|markets| {
+            let mut here = vec![false; COUNTRIES.len()];
+            for c in markets.iter().filter_map(|m| country(m)) {
+                here[c.index()] = true;
+            }
+            here
+        });
         // Countries sharing a profile (and Spotify's availability of the
         // release) see the same order: compute it once.
         let mut seen: Vec<((usize, bool), usize)> = Vec::new();
@@ -157,19 +168,22 @@ impl EdgeOrders {
             let Some(c) = country(code) else {
                 continue; // unknown countries see orders[0]
             };
-            let place = Place::of(c, settings);
+            let place = Place {
+                profile: c.profile(),
+                spotify: spotify.as_ref().is_none_or(|s| s[c.index()]),
+            };
             let key = (c.profile_index(), place.spotify);
             let index = match seen.iter().find(|(k, _)| *k == key) {
                 Some(&(_, i)) => i,
                 None => {
-                    let o: Vec<String> = order_at(Some(place), available, settings)
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect();
-                    let i = match orders.iter().position(|x| *x == o) {
+                    let o = candidates.order(Some(place), settings);
+                    let same = |x: &Vec<String>| {
+                        x.len() == o.len() && x.iter().zip(&o).all(|(a, b)| a == b)
+                    };
+                    let i = match orders.iter().position(same) {
                         Some(i) => i,
                         None => {
-                            orders.push(o);
+                            orders.push(o.iter().map(|s| s.to_string()).collect());
                             orders.len() - 1
                         }
                     };
@@ -199,6 +213,40 @@ impl EdgeOrders {
     /// Whether every fan sees the page as built.
     pub fn is_static(&self) -> bool {
         self.countries.is_empty()
+    }
+}
+
+/// The embedded JSON read in place, for the one lookup a request needs:
+/// deserialize it (with `serde_json::from_str`, borrowing from the page)
+/// instead of a whole [`EdgeOrders`], then ask [`EdgeOrdersRef::order_for`].
+#[derive(Debug, Deserialize)]
+pub struct EdgeOrdersRef<'a> {
+    #[serde(borrow)]
+    global: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    orders: Vec<Vec<u16>>,
+    #[serde(default, borrow)]
+    countries: Vec<Cow<'a, str>>,
+}
+
+impl EdgeOrdersRef<'_> {
+    /// The button order for a fan in `country`, or `None` when the page is
+    /// to be served as built (unknown country, a country that sees the
+    /// static order, or data that does not add up).
+    pub fn order_for(&self, country: Option<&str>) -> Option<Vec<&str>> {
+        let code = country?.as_bytes();
+        if code.len() != 2 {
+            return None;
+        }
+        let k = self
+            .countries
+            .iter()
+            .position(|list| list.as_bytes().chunks(2).any(|c| c == code))?;
+        self.orders
+            .get(k)?
+            .iter()
+            .map(|&p| self.global.get(usize::from(p)).map(|s| s.as_ref()))
+            .collect()
     }
 }
 
@@ -242,6 +290,7 @@ fn service_of(line: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::order::order;
 
     const PAGE: &str = "<ul>\n<!--sl:services-->\n<li><a data-service=\"spotify\" href=\"s\">S</a></li>\n<li><a data-service=\"deezer\" href=\"d\">D</a></li>\n<li><a data-service=\"tidal\" href=\"t\">T</a></li>\n<!--/sl:services-->\n</ul>";
 
@@ -344,5 +393,27 @@ mod tests {
         let e = EdgeOrders::compute(&available, &fixed, crate::COUNTRIES.iter().copied());
         assert!(e.is_static());
         assert_eq!(e.orders, [["deezer", "spotify", "anghami", "yandex"]]);
+    }
+
+    #[test]
+    fn a_request_reads_its_order_in_place() {
+        let available = ["spotify", "apple_music", "deezer", "anghami"];
+        let full = EdgeOrders::compute(
+            &available,
+            &OrderSettings::default(),
+            crate::COUNTRIES.iter().copied(),
+        );
+        let json = serde_json::to_string(&full).unwrap();
+        let lazy: EdgeOrdersRef = serde_json::from_str(&json).unwrap();
+        for code in crate::COUNTRIES {
+            let want = full.for_country(Some(code)).unwrap();
+            match lazy.order_for(Some(code)) {
+                Some(o) => assert_eq!(o, want, "{code}"),
+                None => assert_eq!(want, full.orders[0].as_slice(), "{code}"),
+            }
+        }
+        for junk in [None, Some("XX"), Some("F"), Some("FRA")] {
+            assert_eq!(lazy.order_for(junk), None);
+        }
     }
 }

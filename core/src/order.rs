@@ -88,52 +88,76 @@ pub fn order<'a>(
     let place = country_code
         .and_then(country)
         .map(|c| Place::of(c, settings));
-    order_at(place, available, settings)
+    Candidates::new(available, settings).order(place, settings)
 }
 
-pub(crate) fn order_at<'a>(
-    place: Option<Place>,
-    available: &[&'a str],
-    settings: &OrderSettings,
-) -> Vec<&'a str> {
-    // (tier, position within the tier, position in `available`) for a stable order.
-    let mut keyed: Vec<((u8, usize, usize), &'a str)> = Vec::with_capacity(available.len());
-    for (i, &id) in available.iter().enumerate() {
-        if settings.hidden.iter().any(|h| h == id) || keyed.iter().any(|(_, seen)| *seen == id) {
-            continue;
-        }
-        let global = global_index(id);
-        let global_pos = global.unwrap_or(usize::MAX);
-        let key = match (&settings.mode, place) {
-            (OrderMode::Fixed, _) => match settings.fixed.iter().position(|f| f == id) {
-                Some(p) => (0, p, i),
-                None => (1, global_pos, i),
-            },
-            (OrderMode::Auto, None) => (0, global_pos, i),
-            (OrderMode::Auto, Some(place)) => {
-                // An id the registry does not know is left where it is: we know
-                // nothing about where it operates.
-                let operates = global.is_none_or(|g| place.profile.offered & (1 << g) != 0)
-                    && (id != "spotify" || place.spotify);
-                let preferred = global.and_then(|g| {
-                    place
-                        .profile
-                        .order
-                        .iter()
-                        .position(|&x| usize::from(x) == g)
-                });
-                match (operates, preferred) {
-                    (true, Some(p)) => (0, p, i),
-                    (true, None) => (1, global_pos, i),
-                    (false, _) if settings.hide_unavailable => continue,
-                    (false, _) => (2, global_pos, i),
-                }
+/// One visible service of a page, with what ordering needs to know of it.
+struct Candidate<'a> {
+    id: &'a str,
+    /// Position in the global order; `None` for an id the registry lacks.
+    global: Option<usize>,
+    /// Position in the artist's fixed list.
+    fixed: Option<usize>,
+}
+
+/// A page's visible services (hidden and repeated ids dropped), prepared
+/// once so that ordering them for many countries is cheap.
+pub(crate) struct Candidates<'a>(Vec<Candidate<'a>>);
+
+impl<'a> Candidates<'a> {
+    pub(crate) fn new(available: &[&'a str], settings: &OrderSettings) -> Self {
+        let mut out: Vec<Candidate<'a>> = Vec::with_capacity(available.len());
+        for &id in available {
+            if settings.hidden.iter().any(|h| h == id) || out.iter().any(|c| c.id == id) {
+                continue;
             }
-        };
-        keyed.push((key, id));
+            out.push(Candidate {
+                id,
+                global: global_index(id),
+                fixed: settings.fixed.iter().position(|f| f == id),
+            });
+        }
+        Candidates(out)
     }
-    keyed.sort_unstable_by_key(|(k, _)| *k);
-    keyed.into_iter().map(|(_, id)| id).collect()
+
+    pub(crate) fn order(&self, place: Option<Place>, settings: &OrderSettings) -> Vec<&'a str> {
+        // (tier, position within the tier, position in `available`): a stable order.
+        let mut keyed: Vec<((u8, usize, usize), &'a str)> = Vec::with_capacity(self.0.len());
+        for (i, c) in self.0.iter().enumerate() {
+            let global = c.global.unwrap_or(usize::MAX);
+            let key = match (&settings.mode, place) {
+                (OrderMode::Fixed, _) => match c.fixed {
+                    Some(p) => (0, p, i),
+                    None => (1, global, i),
+                },
+                (OrderMode::Auto, None) => (0, global, i),
+                (OrderMode::Auto, Some(place)) => {
+                    // An id the registry does not know is left where it is: we
+                    // know nothing about where it operates.
+                    let operates = c
+                        .global
+                        .is_none_or(|g| place.profile.offered & (1 << g) != 0)
+                        && (c.id != "spotify" || place.spotify);
+                    let preferred = c.global.and_then(|g| {
+                        place
+                            .profile
+                            .order
+                            .iter()
+                            .position(|&x| usize::from(x) == g)
+                    });
+                    match (operates, preferred) {
+                        (true, Some(p)) => (0, p, i),
+                        (true, None) => (1, global, i),
+                        (false, _) if settings.hide_unavailable => continue,
+                        (false, _) => (2, global, i),
+                    }
+                }
+            };
+            keyed.push((key, c.id));
+        }
+        keyed.sort_unstable_by_key(|(k, _)| *k);
+        keyed.into_iter().map(|(_, id)| id).collect()
+    }
 }
 
 #[cfg(test)]
