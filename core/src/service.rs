@@ -125,4 +125,18 @@ mod tests {
         assert!(bandcamp.accepts_host("nova.bandcamp.com"));
         assert!(service("other").unwrap().accepts_host("anything.example"));
     }
+
+    #[test]
+    fn every_service_has_a_plain_path_icon() {
+        for s in SERVICES {
+            assert!(s.icon.starts_with('M'), "{}: {}", s.id, s.icon);
+            assert!(
+                s.icon
+                    .chars()
+                    .all(|c| "MmLlHhVvCcSsQqTtAaZz0123456789.,- ".contains(c)),
+                "{}: path data only, nothing to escape",
+                s.id
+            );
+        }
+    }
 }
