@@ -24,6 +24,9 @@ pub(crate) struct RegionInfo {
 
 include!(concat!(env!("OUT_DIR"), "/countries.rs"));
 
+/// How many distinct profiles the data has.
+pub(crate) const PROFILE_COUNT: usize = PROFILES.len();
+
 /// One country of the data. Cheap to copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Country {

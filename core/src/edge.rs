@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::country::{country, COUNTRIES};
+use crate::country::{country, COUNTRIES, PROFILE_COUNT};
 use crate::order::{Candidates, OrderMode, OrderSettings, Place};
 
 /// Start of the button list in a page.
@@ -27,15 +27,24 @@ const DATA_CLOSE: &str = "</script>";
 /// static HTML; `countries` maps a country code to the index of its order
 /// when it differs from `orders[0]`.
 ///
-/// As JSON it is compact (see [`Wire`]): the global order once by id, the
-/// other orders as positions in it, and per order the codes of the
-/// countries that see it, run together:
-/// `{"global":["spotify","apple_music","deezer"],"orders":[[2,0,1]],"countries":["FRMC"]}`.
+/// As JSON it is compact (see [`Wire`]): the global order once by id, each
+/// other order as a string of positions in it (one character per button,
+/// from [`POSITIONS`]), and per order the codes of the countries that see
+/// it, run together:
+/// `{"global":["spotify","apple_music","deezer"],"orders":["201"],"countries":["FRMC"]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "Wire")]
 pub struct EdgeOrders {
     pub orders: Vec<Vec<String>>,
     pub countries: BTreeMap<String, u16>,
+}
+
+/// The characters that stand for positions 0, 1, 2... in the global order.
+pub const POSITIONS: &[u8; 64] =
+    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+
+fn position_of(c: u8) -> Option<usize> {
+    POSITIONS.iter().position(|&p| p == c)
 }
 
 /// The JSON form of [`EdgeOrders`].
@@ -44,9 +53,10 @@ pub struct EdgeOrders {
 struct Wire {
     /// `orders[0]`: service ids in the static HTML's order.
     global: Vec<String>,
-    /// `orders[1..]`, each as positions in `global`.
+    /// `orders[1..]`, each as positions in `global`, one [`POSITIONS`]
+    /// character per button.
     #[serde(default)]
-    orders: Vec<Vec<u16>>,
+    orders: Vec<String>,
     /// `countries[i]`: the two-letter codes, run together, of the countries
     /// that see `orders[i]`.
     #[serde(default)]
@@ -68,12 +78,12 @@ impl TryFrom<Wire> for EdgeOrders {
         let mut countries = BTreeMap::new();
         for (k, (positions, codes)) in w.orders.iter().zip(&w.countries).enumerate() {
             let ids = positions
-                .iter()
-                .map(|&p| {
-                    w.global
-                        .get(usize::from(p))
+                .bytes()
+                .map(|c| {
+                    position_of(c)
+                        .and_then(|p| w.global.get(p))
                         .cloned()
-                        .ok_or_else(|| format!("order {} names position {p}", k + 1))
+                        .ok_or_else(|| format!("order {} names position {:?}", k + 1, c as char))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             orders.push(ids);
@@ -102,10 +112,16 @@ impl Serialize for EdgeOrders {
                     global
                         .iter()
                         .position(|g| g == id)
-                        .and_then(|p| u16::try_from(p).ok())
-                        .ok_or_else(|| S::Error::custom(format!("{id:?} is not in orders[0]")))
+                        .and_then(|p| POSITIONS.get(p))
+                        .map(|&c| char::from(c))
+                        .ok_or_else(|| {
+                            S::Error::custom(format!(
+                                "{id:?} is not among the first {} of orders[0]",
+                                POSITIONS.len()
+                            ))
+                        })
                 })
-                .collect::<Result<Vec<u16>, _>>()?;
+                .collect::<Result<String, _>>()?;
             orders.push(positions);
         }
         let mut countries = vec![String::new(); orders.len()];
@@ -145,12 +161,11 @@ impl EdgeOrders {
             .map(str::to_string)
             .collect();
         let mut orders = vec![global];
-        let mut map = BTreeMap::new();
         if settings.mode == OrderMode::Fixed {
             // The same order everywhere: the page as built.
             return EdgeOrders {
                 orders,
-                countries: map,
+                countries: BTreeMap::new(),
             };
         }
         // Where the release is on Spotify, by position in COUNTRIES.
@@ -162,8 +177,9 @@ impl EdgeOrders {
             here
         });
         // Countries sharing a profile (and Spotify's availability of the
-        // release) see the same order: compute it once.
-        let mut seen: Vec<((usize, bool), usize)> = Vec::new();
+        // release) see the same order: compute it once per such pair.
+        let mut seen: Vec<[Option<usize>; 2]> = vec![[None; 2]; PROFILE_COUNT];
+        let mut differing: Vec<(String, u16)> = Vec::new();
         for code in countries {
             let Some(c) = country(code) else {
                 continue; // unknown countries see orders[0]
@@ -172,9 +188,9 @@ impl EdgeOrders {
                 profile: c.profile(),
                 spotify: spotify.as_ref().is_none_or(|s| s[c.index()]),
             };
-            let key = (c.profile_index(), place.spotify);
-            let index = match seen.iter().find(|(k, _)| *k == key) {
-                Some(&(_, i)) => i,
+            let slot = &mut seen[c.profile_index()][usize::from(place.spotify)];
+            let index = match *slot {
+                Some(i) => i,
                 None => {
                     let o = candidates.order(Some(place), settings);
                     let same = |x: &Vec<String>| {
@@ -187,14 +203,16 @@ impl EdgeOrders {
                             orders.len() - 1
                         }
                     };
-                    seen.push((key, i));
+                    *slot = Some(i);
                     i
                 }
             };
             if index != 0 {
-                map.insert(c.code().to_string(), index as u16);
+                differing.push((c.code().to_string(), index as u16));
             }
         }
+        // Collecting builds the map in bulk, faster than one insert per country.
+        let map = differing.into_iter().collect();
         EdgeOrders {
             orders,
             countries: map,
@@ -223,8 +241,8 @@ impl EdgeOrders {
 pub struct EdgeOrdersRef<'a> {
     #[serde(borrow)]
     global: Vec<Cow<'a, str>>,
-    #[serde(default)]
-    orders: Vec<Vec<u16>>,
+    #[serde(default, borrow)]
+    orders: Vec<Cow<'a, str>>,
     #[serde(default, borrow)]
     countries: Vec<Cow<'a, str>>,
 }
@@ -244,8 +262,12 @@ impl EdgeOrdersRef<'_> {
             .position(|list| list.as_bytes().chunks(2).any(|c| c == code))?;
         self.orders
             .get(k)?
-            .iter()
-            .map(|&p| self.global.get(usize::from(p)).map(|s| s.as_ref()))
+            .bytes()
+            .map(|c| {
+                position_of(c)
+                    .and_then(|p| self.global.get(p))
+                    .map(|s| s.as_ref())
+            })
             .collect()
     }
 }
@@ -350,7 +372,7 @@ mod tests {
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(
             json,
-            r#"{"global":["spotify","apple_music","deezer"],"orders":[[2,0,1],[1]],"countries":["FRMC","JP"]}"#
+            r#"{"global":["spotify","apple_music","deezer"],"orders":["201","1"],"countries":["FRMC","JP"]}"#
         );
         assert_eq!(serde_json::from_str::<EdgeOrders>(&json).unwrap(), e);
     }
@@ -358,9 +380,10 @@ mod tests {
     #[test]
     fn malformed_json_is_refused() {
         for bad in [
-            r#"{"global":["spotify"],"orders":[[3]],"countries":["FR"]}"#,
-            r#"{"global":["spotify"],"orders":[[0]],"countries":[]}"#,
-            r#"{"global":["spotify"],"orders":[[0]],"countries":["FRA"]}"#,
+            r#"{"global":["spotify"],"orders":["3"],"countries":["FR"]}"#,
+            r#"{"global":["spotify"],"orders":["*"],"countries":["FR"]}"#,
+            r#"{"global":["spotify"],"orders":["0"],"countries":[]}"#,
+            r#"{"global":["spotify"],"orders":["0"],"countries":["FRA"]}"#,
         ] {
             assert!(serde_json::from_str::<EdgeOrders>(bad).is_err(), "{bad}");
         }
