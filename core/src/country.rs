@@ -2,7 +2,7 @@
 //!
 //! The data lives in `core/data/countries.toml`, readable and sourced;
 //! `build.rs` turns it into the compact tables included below. Countries
-//! with the same order and the same services share one [`Profile`], so the
+//! with the same order and the same services share one profile, so the
 //! edge data for a page is computed once per profile, not once per country.
 
 /// A country's order of preference and the services that operate there,

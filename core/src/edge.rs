@@ -3,9 +3,13 @@
 //!
 //! The build computes, for one page, every distinct order a fan can see and
 //! which countries see which ([`EdgeOrders`]), and embeds it as JSON in
-//! `<script type="application/json" id="sl-orders">`. At request time the
-//! receiver looks the country up and [`reorder`]s the button lines, one
-//! `<li>` per line between `<!--sl:services-->` and `<!--/sl:services-->`.
+//! `<script type="application/json" id="sl-orders">`; pages that every fan
+//! sees as built carry none. At request time the receiver finds the JSON
+//! ([`embedded_json`]), reads it in place as [`EdgeOrdersRef`], looks the
+//! country up ([`EdgeOrdersRef::order_for`]) and [`reorder`]s the button
+//! lines, one `<li>` per line between `<!--sl:services-->` and
+//! `<!--/sl:services-->`. This crate parses no JSON itself (serde only);
+//! the receiver brings `serde_json`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -27,7 +31,7 @@ const DATA_CLOSE: &str = "</script>";
 /// static HTML; `countries` maps a country code to the index of its order
 /// when it differs from `orders[0]`.
 ///
-/// As JSON it is compact (see [`Wire`]): the global order once by id, each
+/// As JSON it is compact: the global order once by id, each
 /// other order as a string of positions in it (one character per button,
 /// from [`POSITIONS`]), and per order the codes of the countries that see
 /// it, run together:
