@@ -159,16 +159,15 @@ impl EdgeOrders {
         countries: impl IntoIterator<Item = &'a str>,
     ) -> Self {
         let candidates = Candidates::new(available, settings);
-        let global: Vec<String> = candidates
-            .order(None, settings)
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        let mut orders = vec![global];
+        let mut keyed = Vec::new();
+        let mut global = Vec::new();
+        candidates.order_into(None, settings, &mut keyed, &mut global);
+        let strings =
+            |o: &[u8]| -> Vec<String> { o.iter().map(|&i| candidates.id(i).to_string()).collect() };
         if settings.mode == OrderMode::Fixed {
             // The same order everywhere: the page as built.
             return EdgeOrders {
-                orders,
+                orders: vec![strings(&global)],
                 countries: BTreeMap::new(),
             };
         }
@@ -180,6 +179,9 @@ impl EdgeOrders {
             }
             here
         });
+        // Orders as candidate indexes: cheap to compare while collecting.
+        let mut orders: Vec<Vec<u8>> = vec![global];
+        let mut order = Vec::new();
         // Countries sharing a profile (and Spotify's availability of the
         // release) see the same order: compute it once per such pair.
         let mut seen: Vec<[Option<usize>; 2]> = vec![[None; 2]; PROFILE_COUNT];
@@ -196,14 +198,11 @@ impl EdgeOrders {
             let index = match *slot {
                 Some(i) => i,
                 None => {
-                    let o = candidates.order(Some(place), settings);
-                    let same = |x: &Vec<String>| {
-                        x.len() == o.len() && x.iter().zip(&o).all(|(a, b)| a == b)
-                    };
-                    let i = match orders.iter().position(same) {
+                    candidates.order_into(Some(place), settings, &mut keyed, &mut order);
+                    let i = match orders.iter().position(|o| *o == order) {
                         Some(i) => i,
                         None => {
-                            orders.push(o.iter().map(|s| s.to_string()).collect());
+                            orders.push(order.clone());
                             orders.len() - 1
                         }
                     };
@@ -215,11 +214,10 @@ impl EdgeOrders {
                 differing.push((c.code().to_string(), index as u16));
             }
         }
-        // Collecting builds the map in bulk, faster than one insert per country.
-        let map = differing.into_iter().collect();
         EdgeOrders {
-            orders,
-            countries: map,
+            orders: orders.iter().map(|o| strings(o)).collect(),
+            // Collecting builds the map in bulk, faster than one insert per country.
+            countries: differing.into_iter().collect(),
         }
     }
 

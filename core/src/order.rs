@@ -111,6 +111,9 @@ impl<'a> Candidates<'a> {
             if settings.hidden.iter().any(|h| h == id) || out.iter().any(|c| c.id == id) {
                 continue;
             }
+            if out.len() == usize::from(u8::MAX) {
+                break; // no page has that many services; keep the index small
+            }
             out.push(Candidate {
                 id,
                 global: global_index(id),
@@ -121,16 +124,38 @@ impl<'a> Candidates<'a> {
     }
 
     pub(crate) fn order(&self, place: Option<Place>, settings: &OrderSettings) -> Vec<&'a str> {
-        // (tier, position within the tier, position in `available`): a stable order.
-        let mut keyed: Vec<((u8, usize, usize), &'a str)> = Vec::with_capacity(self.0.len());
+        let mut keyed = Vec::with_capacity(self.0.len());
+        let mut out = Vec::with_capacity(self.0.len());
+        self.order_into(place, settings, &mut keyed, &mut out);
+        out.into_iter().map(|i| self.id(i)).collect()
+    }
+
+    pub(crate) fn id(&self, index: u8) -> &'a str {
+        self.0[usize::from(index)].id
+    }
+
+    /// Writes the order as indexes into the candidates to `out`, reusing
+    /// the buffers: the edge data asks for many orders of one page.
+    pub(crate) fn order_into(
+        &self,
+        place: Option<Place>,
+        settings: &OrderSettings,
+        keyed: &mut Vec<((u8, usize), u8)>,
+        out: &mut Vec<u8>,
+    ) {
+        keyed.clear();
+        out.clear();
+        // (tier, position within the tier), then the position in
+        // `available` (the index itself): a stable order.
         for (i, c) in self.0.iter().enumerate() {
+            let i = u8::try_from(i).expect("a page has fewer than 256 services");
             let global = c.global.unwrap_or(usize::MAX);
             let key = match (&settings.mode, place) {
                 (OrderMode::Fixed, _) => match c.fixed {
-                    Some(p) => (0, p, i),
-                    None => (1, global, i),
+                    Some(p) => (0, p),
+                    None => (1, global),
                 },
-                (OrderMode::Auto, None) => (0, global, i),
+                (OrderMode::Auto, None) => (0, global),
                 (OrderMode::Auto, Some(place)) => {
                     // An id the registry does not know is left where it is: we
                     // know nothing about where it operates.
@@ -146,17 +171,17 @@ impl<'a> Candidates<'a> {
                             .position(|&x| usize::from(x) == g)
                     });
                     match (operates, preferred) {
-                        (true, Some(p)) => (0, p, i),
-                        (true, None) => (1, global, i),
+                        (true, Some(p)) => (0, p),
+                        (true, None) => (1, global),
                         (false, _) if settings.hide_unavailable => continue,
-                        (false, _) => (2, global, i),
+                        (false, _) => (2, global),
                     }
                 }
             };
-            keyed.push((key, c.id));
+            keyed.push((key, i));
         }
-        keyed.sort_unstable_by_key(|(k, _)| *k);
-        keyed.into_iter().map(|(_, id)| id).collect()
+        keyed.sort_unstable();
+        out.extend(keyed.iter().map(|&(_, i)| i));
     }
 }
 
