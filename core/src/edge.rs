@@ -3,15 +3,21 @@
 //!
 //! The build computes, for one page, every distinct order a fan can see and
 //! which countries see which ([`EdgeOrders`]), and embeds it as JSON in
-//! `<script type="application/json" id="sl-orders">`. At request time the
-//! receiver looks the country up and [`reorder`]s the button lines, one
-//! `<li>` per line between `<!--sl:services-->` and `<!--/sl:services-->`.
+//! `<script type="application/json" id="sl-orders">`; pages that every fan
+//! sees as built carry none. At request time the receiver finds the JSON
+//! ([`embedded_json`]), reads it in place as [`EdgeOrdersRef`], looks the
+//! country up ([`EdgeOrdersRef::order_for`]) and [`reorder`]s the button
+//! lines, one `<li>` per line between `<!--sl:services-->` and
+//! `<!--/sl:services-->`. This crate parses no JSON itself (serde only);
+//! the receiver brings `serde_json`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::order::{order, OrderSettings};
+use crate::country::{country, COUNTRIES, PROFILE_COUNT};
+use crate::order::{Candidates, OrderMode, OrderSettings, Place};
 
 /// Start of the button list in a page.
 pub const START: &str = "<!--sl:services-->\n";
@@ -24,11 +30,124 @@ const DATA_CLOSE: &str = "</script>";
 /// The orders of one page. `orders[0]` is the global order, the one in the
 /// static HTML; `countries` maps a country code to the index of its order
 /// when it differs from `orders[0]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// As JSON it is compact: the global order once by id, each
+/// other order as a string of positions in it (one character per button,
+/// from [`POSITIONS`]), and per order the codes of the countries that see
+/// it, run together:
+/// `{"global":["spotify","apple_music","deezer"],"orders":["201"],"countries":["FRMC"]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "Wire")]
 pub struct EdgeOrders {
     pub orders: Vec<Vec<String>>,
-    #[serde(default)]
     pub countries: BTreeMap<String, u16>,
+}
+
+/// The characters that stand for positions 0, 1, 2... in the global order.
+pub const POSITIONS: &[u8; 64] =
+    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+
+fn position_of(c: u8) -> Option<usize> {
+    POSITIONS.iter().position(|&p| p == c)
+}
+
+/// The JSON form of [`EdgeOrders`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    /// `orders[0]`: service ids in the static HTML's order.
+    global: Vec<String>,
+    /// `orders[1..]`, each as positions in `global`, one [`POSITIONS`]
+    /// character per button.
+    #[serde(default)]
+    orders: Vec<String>,
+    /// `countries[i]`: the two-letter codes, run together, of the countries
+    /// that see `orders[i]`.
+    #[serde(default)]
+    countries: Vec<String>,
+}
+
+impl TryFrom<Wire> for EdgeOrders {
+    type Error = String;
+
+    fn try_from(w: Wire) -> Result<Self, String> {
+        if w.orders.len() != w.countries.len() {
+            return Err(format!(
+                "{} orders but {} country lists",
+                w.orders.len(),
+                w.countries.len()
+            ));
+        }
+        let mut orders = vec![w.global.clone()];
+        let mut countries = BTreeMap::new();
+        for (k, (positions, codes)) in w.orders.iter().zip(&w.countries).enumerate() {
+            let ids = positions
+                .bytes()
+                .map(|c| {
+                    position_of(c)
+                        .and_then(|p| w.global.get(p))
+                        .cloned()
+                        .ok_or_else(|| format!("order {} names position {:?}", k + 1, c as char))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            orders.push(ids);
+            if codes.len() % 2 != 0 || !codes.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(format!("country list {codes:?} is not two-letter codes"));
+            }
+            let index = u16::try_from(k + 1).map_err(|_| "too many orders".to_string())?;
+            for code in codes.as_bytes().chunks(2) {
+                let code = std::str::from_utf8(code).expect("checked ASCII");
+                countries.insert(code.to_string(), index);
+            }
+        }
+        Ok(EdgeOrders { orders, countries })
+    }
+}
+
+impl Serialize for EdgeOrders {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let global = self.orders.first().cloned().unwrap_or_default();
+        let mut orders = Vec::with_capacity(self.orders.len().saturating_sub(1));
+        for o in self.orders.iter().skip(1) {
+            let positions = o
+                .iter()
+                .map(|id| {
+                    global
+                        .iter()
+                        .position(|g| g == id)
+                        .and_then(|p| POSITIONS.get(p))
+                        .map(|&c| char::from(c))
+                        .ok_or_else(|| {
+                            S::Error::custom(format!(
+                                "{id:?} is not among the first {} of orders[0]",
+                                POSITIONS.len()
+                            ))
+                        })
+                })
+                .collect::<Result<String, _>>()?;
+            orders.push(positions);
+        }
+        let mut countries = vec![String::new(); orders.len()];
+        for (code, &index) in &self.countries {
+            if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(S::Error::custom(format!("{code:?} is not a country code")));
+            }
+            match usize::from(index)
+                .checked_sub(1)
+                .and_then(|i| countries.get_mut(i))
+            {
+                Some(list) => list.push_str(code),
+                None => return Err(S::Error::custom(format!("{code} has no order {index}"))),
+            }
+        }
+        Wire {
+            global,
+            orders,
+            countries,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl EdgeOrders {
@@ -39,31 +158,66 @@ impl EdgeOrders {
         settings: &OrderSettings,
         countries: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let global: Vec<String> = order(None, available, settings)
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        let mut orders = vec![global];
-        let mut map = BTreeMap::new();
-        for country in countries {
-            let o: Vec<String> = order(Some(country), available, settings)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-            let index = match orders.iter().position(|x| *x == o) {
+        let candidates = Candidates::new(available, settings);
+        let mut keyed = Vec::new();
+        let mut global = Vec::new();
+        candidates.order_into(None, settings, &mut keyed, &mut global);
+        let strings =
+            |o: &[u8]| -> Vec<String> { o.iter().map(|&i| candidates.id(i).to_string()).collect() };
+        if settings.mode == OrderMode::Fixed {
+            // The same order everywhere: the page as built.
+            return EdgeOrders {
+                orders: vec![strings(&global)],
+                countries: BTreeMap::new(),
+            };
+        }
+        // Where the release is on Spotify, by position in COUNTRIES.
+        let spotify: Option<Vec<bool>> = settings.spotify_markets.as_ref().map(|markets| {
+            let mut here = vec![false; COUNTRIES.len()];
+            for c in markets.iter().filter_map(|m| country(m)) {
+                here[c.index()] = true;
+            }
+            here
+        });
+        // Orders as candidate indexes: cheap to compare while collecting.
+        let mut orders: Vec<Vec<u8>> = vec![global];
+        let mut order = Vec::new();
+        // Countries sharing a profile (and Spotify's availability of the
+        // release) see the same order: compute it once per such pair.
+        let mut seen: Vec<[Option<usize>; 2]> = vec![[None; 2]; PROFILE_COUNT];
+        let mut differing: Vec<(String, u16)> = Vec::new();
+        for code in countries {
+            let Some(c) = country(code) else {
+                continue; // unknown countries see orders[0]
+            };
+            let place = Place {
+                profile: c.profile(),
+                spotify: spotify.as_ref().is_none_or(|s| s[c.index()]),
+            };
+            let slot = &mut seen[c.profile_index()][usize::from(place.spotify)];
+            let index = match *slot {
                 Some(i) => i,
                 None => {
-                    orders.push(o);
-                    orders.len() - 1
+                    candidates.order_into(Some(place), settings, &mut keyed, &mut order);
+                    let i = match orders.iter().position(|o| *o == order) {
+                        Some(i) => i,
+                        None => {
+                            orders.push(order.clone());
+                            orders.len() - 1
+                        }
+                    };
+                    *slot = Some(i);
+                    i
                 }
             };
             if index != 0 {
-                map.insert(country.to_string(), index as u16);
+                differing.push((c.code().to_string(), index as u16));
             }
         }
         EdgeOrders {
-            orders,
-            countries: map,
+            orders: orders.iter().map(|o| strings(o)).collect(),
+            // Collecting builds the map in bulk, faster than one insert per country.
+            countries: differing.into_iter().collect(),
         }
     }
 
@@ -79,6 +233,44 @@ impl EdgeOrders {
     /// Whether every fan sees the page as built.
     pub fn is_static(&self) -> bool {
         self.countries.is_empty()
+    }
+}
+
+/// The embedded JSON read in place, for the one lookup a request needs:
+/// deserialize it (with `serde_json::from_str`, borrowing from the page)
+/// instead of a whole [`EdgeOrders`], then ask [`EdgeOrdersRef::order_for`].
+#[derive(Debug, Deserialize)]
+pub struct EdgeOrdersRef<'a> {
+    #[serde(borrow)]
+    global: Vec<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    orders: Vec<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    countries: Vec<Cow<'a, str>>,
+}
+
+impl EdgeOrdersRef<'_> {
+    /// The button order for a fan in `country`, or `None` when the page is
+    /// to be served as built (unknown country, a country that sees the
+    /// static order, or data that does not add up).
+    pub fn order_for(&self, country: Option<&str>) -> Option<Vec<&str>> {
+        let code = country?.as_bytes();
+        if code.len() != 2 {
+            return None;
+        }
+        let k = self
+            .countries
+            .iter()
+            .position(|list| list.as_bytes().chunks(2).any(|c| c == code))?;
+        self.orders
+            .get(k)?
+            .bytes()
+            .map(|c| {
+                position_of(c)
+                    .and_then(|p| self.global.get(p))
+                    .map(|s| s.as_ref())
+            })
+            .collect()
     }
 }
 
@@ -122,6 +314,7 @@ fn service_of(line: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::order::order;
 
     const PAGE: &str = "<ul>\n<!--sl:services-->\n<li><a data-service=\"spotify\" href=\"s\">S</a></li>\n<li><a data-service=\"deezer\" href=\"d\">D</a></li>\n<li><a data-service=\"tidal\" href=\"t\">T</a></li>\n<!--/sl:services-->\n</ul>";
 
@@ -161,5 +354,91 @@ mod tests {
         assert_eq!(e.for_country(Some("FR")).unwrap(), ["b"]);
         assert_eq!(e.for_country(Some("XX")).unwrap(), ["a"]);
         assert_eq!(e.for_country(None).unwrap(), ["a"]);
+    }
+
+    #[test]
+    fn json_is_compact_and_round_trips() {
+        let e = EdgeOrders {
+            orders: vec![
+                vec!["spotify".into(), "apple_music".into(), "deezer".into()],
+                vec!["deezer".into(), "spotify".into(), "apple_music".into()],
+                vec!["apple_music".into()],
+            ],
+            countries: [
+                ("FR".to_string(), 1),
+                ("MC".to_string(), 1),
+                ("JP".to_string(), 2),
+            ]
+            .into(),
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"global":["spotify","apple_music","deezer"],"orders":["201","1"],"countries":["FRMC","JP"]}"#
+        );
+        assert_eq!(serde_json::from_str::<EdgeOrders>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn malformed_json_is_refused() {
+        for bad in [
+            r#"{"global":["spotify"],"orders":["3"],"countries":["FR"]}"#,
+            r#"{"global":["spotify"],"orders":["*"],"countries":["FR"]}"#,
+            r#"{"global":["spotify"],"orders":["0"],"countries":[]}"#,
+            r#"{"global":["spotify"],"orders":["0"],"countries":["FRA"]}"#,
+        ] {
+            assert!(serde_json::from_str::<EdgeOrders>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn compute_groups_countries_and_leaves_fixed_pages_static() {
+        let available = ["spotify", "deezer", "anghami", "yandex"];
+        let e = EdgeOrders::compute(
+            &available,
+            &OrderSettings::default(),
+            crate::COUNTRIES.iter().copied(),
+        );
+        assert_eq!(e.orders[0], ["spotify", "deezer", "anghami", "yandex"]);
+        assert_eq!(e.for_country(Some("RU")).unwrap()[0], "yandex");
+        assert_eq!(e.for_country(Some("EG")).unwrap()[0], "anghami");
+        assert!(!e.countries.contains_key("US"), "US sees the global order");
+        for (code, &i) in &e.countries {
+            assert_eq!(
+                e.orders[usize::from(i)],
+                order(Some(code), &available, &OrderSettings::default()),
+                "{code}"
+            );
+        }
+        let fixed = OrderSettings {
+            mode: OrderMode::Fixed,
+            fixed: vec!["deezer".into()],
+            ..Default::default()
+        };
+        let e = EdgeOrders::compute(&available, &fixed, crate::COUNTRIES.iter().copied());
+        assert!(e.is_static());
+        assert_eq!(e.orders, [["deezer", "spotify", "anghami", "yandex"]]);
+    }
+
+    #[test]
+    fn a_request_reads_its_order_in_place() {
+        let available = ["spotify", "apple_music", "deezer", "anghami"];
+        let full = EdgeOrders::compute(
+            &available,
+            &OrderSettings::default(),
+            crate::COUNTRIES.iter().copied(),
+        );
+        let json = serde_json::to_string(&full).unwrap();
+        let lazy: EdgeOrdersRef = serde_json::from_str(&json).unwrap();
+        for code in crate::COUNTRIES {
+            let want = full.for_country(Some(code)).unwrap();
+            match lazy.order_for(Some(code)) {
+                Some(o) => assert_eq!(o, want, "{code}"),
+                None => assert_eq!(want, full.orders[0].as_slice(), "{code}"),
+            }
+        }
+        for junk in [None, Some("XX"), Some("F"), Some("FRA")] {
+            assert_eq!(lazy.order_for(junk), None);
+        }
     }
 }

@@ -4,9 +4,11 @@
 //! for the worker and is tested on the host like any other crate.
 
 pub mod beacon;
+pub mod country;
 pub mod edge;
 pub mod order;
 pub mod service;
 
+pub use country::{country, Country, COUNTRIES};
 pub use order::{order, OrderMode, OrderSettings};
 pub use service::{Service, SERVICES};

@@ -197,6 +197,33 @@ Examples:
     smartlinks resolve https://open.spotify.com/album/1day0uyMToGjXyXSwqzZKk
     smartlinks resolve spotify:track:PYOHVRqbfjI2PzmEaFQ12Y")]
     Resolve(ResolveArgs),
+
+    /// Fix, add or hide one service button on one Smart Link
+    #[command(long_about = "\
+Fix, add or hide one service button on one Smart Link, in its hand-written
+file links/ARTIST/SLUG.toml. Comments and other fields are kept.
+
+A URL must be https and on one of the service's own hosts (any https host for
+`other`). A refused edit writes nothing.
+
+Examples:
+    smartlinks service set nova-lane/zoe-a-paris apple_music https://music.apple.com/fr/album/zoe-a-paris/123
+    smartlinks service hide nova-lane/zoe-a-paris tidal
+    smartlinks service reset nova-lane/zoe-a-paris tidal
+    smartlinks service reset nova-lane/zoe-a-paris        # every edit and hide")]
+    Service(ServiceArgs),
+
+    /// Show the order of the buttons a fan in a country sees
+    #[command(long_about = "\
+Show the service buttons of one Smart Link in the order a fan in a country
+sees them, with the same code the build and the edge use. Without --country,
+the global order: the one in the static HTML, for crawlers and fans whose
+country is unknown.
+
+Examples:
+    smartlinks order nova-lane/zoe-a-paris --country FR
+    smartlinks order ada-okafor/owambe-season --country JP --json")]
+    Order(OrderArgs),
 }
 
 #[derive(Debug, Args)]
@@ -304,6 +331,71 @@ pub struct ResolveArgs {
     /// A Spotify album, track or playlist link or URI
     #[arg(value_name = "SPOTIFY_URL")]
     pub url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    #[command(subcommand)]
+    pub action: ServiceAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceAction {
+    /// Fix or add a service URL on one link
+    #[command(long_about = "\
+Fix or add a service URL on one link: writes `SERVICE = \"URL\"` under
+[services] in links/ARTIST/SLUG.toml. A hidden service is shown again.
+
+Example:
+    smartlinks service set nova-lane/zoe-a-paris apple_music https://music.apple.com/fr/album/zoe-a-paris/123")]
+    Set {
+        /// The link, as ARTIST/SLUG
+        link: String,
+        /// Service id, such as apple_music or bandcamp
+        service: String,
+        /// https URL on one of the service's hosts
+        url: String,
+    },
+    /// Hide a service on one link
+    #[command(long_about = "\
+Hide a service on one link: adds it to `hide` in links/ARTIST/SLUG.toml.
+
+Example:
+    smartlinks service hide nova-lane/zoe-a-paris tidal")]
+    Hide {
+        /// The link, as ARTIST/SLUG
+        link: String,
+        /// Service id, such as tidal
+        service: String,
+    },
+    /// Remove the edits and hides of one service, or of all
+    #[command(long_about = "\
+Remove what `set` and `hide` wrote for one service, or for every service when
+none is named; the link then shows what Spotify and Odesli found.
+
+Examples:
+    smartlinks service reset nova-lane/zoe-a-paris tidal
+    smartlinks service reset nova-lane/zoe-a-paris")]
+    Reset {
+        /// The link, as ARTIST/SLUG
+        link: String,
+        /// Service id; all services when left out
+        service: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct OrderArgs {
+    /// The link, as ARTIST/SLUG
+    pub link: String,
+    /// Two-letter country code, such as FR
+    #[arg(
+        long,
+        value_name = "CODE",
+        long_help = "ISO 3166-1 alpha-2 country code of the fan, such as FR or JP (any case). \
+                     Left out, or not a known country: the global order."
+    )]
+    pub country: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -343,21 +343,32 @@ fn a_broken_edit_keeps_the_previous_site_served() {
 fn buttons_follow_the_country_from_the_query_or_the_cf_header_like_the_edge() {
     let site = Site::sample();
     let global = site.build().page(ZOE).services();
-    assert!(global.len() >= 3);
-    let mut french = global.clone();
-    french.reverse();
-    // Pages carry their orders as the edge contract says
-    // (smartlinks_core::edge); this fixture embeds them by hand.
-    let orders = json!({"orders": [global, french], "countries": {"FR": 1, "BE": 1}});
-    let buttons =
-        std::fs::read_to_string(common::repo_root().join("themes/common/templates/buttons.html"))
-            .unwrap();
-    site.write(
-        "themes/common/templates/buttons.html",
-        &format!(
-            "{buttons}\n<script type=\"application/json\" id=\"sl-orders\">{}</script>\n",
-            orders.to_string().replace('{', "{ ").replace('}', " }")
-        ),
+    // What a fan in a country sees, from the same code the build uses.
+    let expected = |country: &str| -> Vec<String> {
+        let out = site.run(&[
+            "order",
+            "nova-lane/zoe-a-paris",
+            "--country",
+            country,
+            "--json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let french = expected("FR");
+    assert_ne!(
+        french, global,
+        "France has its own order (Deezer ranks high there)"
     );
     let server = Preview::start(&site);
     let order = |path: &str, headers: &[(&str, &str)]| {
@@ -371,10 +382,17 @@ fn buttons_follow_the_country_from_the_query_or_the_cf_header_like_the_edge() {
     assert_eq!(order("/nova-lane/zoe-a-paris?country=FR", &[]), french);
     assert_eq!(order("/nova-lane/zoe-a-paris?country=fr", &[]), french);
     assert_eq!(
-        order("/nova-lane/zoe-a-paris", &[("cf-ipcountry", "BE")]),
-        french
+        order("/nova-lane/zoe-a-paris", &[("cf-ipcountry", "JP")]),
+        expected("JP")
     );
-    assert_eq!(order("/nova-lane/zoe-a-paris?country=US", &[]), global);
+    assert_eq!(
+        order("/nova-lane/zoe-a-paris?country=NG", &[]),
+        expected("NG")
+    );
+    assert_eq!(
+        order("/nova-lane/zoe-a-paris", &[("cf-ipcountry", "XX")]),
+        global
+    );
     assert_eq!(order("/nova-lane/zoe-a-paris", &[]), global);
 }
 

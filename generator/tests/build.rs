@@ -199,7 +199,8 @@ fn hostile_title_from_a_pulled_answer_stays_text() {
     assert_eq!(ld["name"], evil, "JSON-LD round-trips the title");
     assert_eq!(ld["track"]["itemListElement"][0]["item"]["name"], evil);
     for script in page.all("script") {
-        let json_ld = script.value().attr("type") == Some("application/ld+json");
+        let ty = script.value().attr("type");
+        let json_ld = ty == Some("application/ld+json") || ty == Some("application/json");
         let src = script.value().attr("src");
         assert!(
             json_ld || src.is_some_and(|s| s.starts_with("/assets/")),

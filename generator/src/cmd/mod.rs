@@ -7,10 +7,12 @@ mod artist;
 mod build;
 mod init;
 mod links;
+mod order;
 mod playlist;
 mod pull;
 mod resolve;
 mod serve;
+mod service;
 mod upstream;
 
 use std::process::ExitCode;
@@ -32,6 +34,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Approve(args) => approve::run(&g, args),
         Command::Links(args) => links::run(&g, args),
         Command::Resolve(args) => resolve::run(&g, args),
+        Command::Service(args) => service::run(&g, args),
+        Command::Order(args) => order::run(&g, args),
     }
 }
 

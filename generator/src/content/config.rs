@@ -127,11 +127,14 @@ pub struct ArtistConfig {
 }
 
 impl ArtistConfig {
+    /// The artist's part of the ordering settings; the build adds each
+    /// link's hidden services and release markets.
     pub fn order_settings(&self) -> OrderSettings {
         OrderSettings {
             mode: self.order.clone(),
             fixed: self.fixed_order.clone(),
             hide_unavailable: self.hide_unavailable,
+            ..OrderSettings::default()
         }
     }
 }
@@ -258,6 +261,9 @@ impl ArtistConfig {
             OrderMode::Fixed if self.fixed_order.is_empty() => {
                 return Err(ContentError::invalid(path, "field `order` = \"fixed\" needs `fixed_order`, a list of service ids such as [\"spotify\", \"apple_music\"]"));
             }
+            OrderMode::Fixed if self.hide_unavailable => {
+                return Err(ContentError::invalid(path, "field `hide_unavailable` only applies to order = \"auto\": a fixed order is the same page for every fan; remove it or set order = \"auto\""));
+            }
             OrderMode::Auto if !self.fixed_order.is_empty() => {
                 return Err(ContentError::invalid(path, "field `fixed_order` is only used with order = \"fixed\"; set order = \"fixed\" or remove it"));
             }
@@ -278,6 +284,43 @@ pub(crate) fn check_service_id(path: &Path, field: &str, id: &str) -> Result<(),
             format!(
                 "field `{field}` names unknown service {id:?}; known services: {}",
                 known.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a per-link service URL (`[services] ID = URL`): a known service,
+/// https, and a host of that service (`other` takes any https host).
+pub fn check_service_url(path: &Path, id: &str, value: &str) -> Result<(), ContentError> {
+    let field = format!("services.{id}");
+    check_service_id(path, &field, id)?;
+    let url = check_https_url(path, &field, value)?;
+    let service = smartlinks_core::service::service(id).expect("checked above");
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ContentError::invalid(
+            path,
+            format!("field `{field}` = {value:?} must not carry a user name or password"),
+        ));
+    }
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    if !service.accepts_host(&host) {
+        return Err(ContentError::invalid(
+            path,
+            format!(
+                "field `{field}` = {value:?} is not a link to {}; expected a host like {}",
+                service.name,
+                service.hosts.join(" or ")
+            ),
+        ));
+    }
+    if value.len() > crate::services::MAX_URL_LEN {
+        return Err(ContentError::invalid(
+            path,
+            format!(
+                "field `{field}` is {} characters long; a service URL has at most {}",
+                value.len(),
+                crate::services::MAX_URL_LEN
             ),
         ));
     }
@@ -305,21 +348,7 @@ impl LinkConfig {
             check_service_id(path, "hide", id)?;
         }
         for (id, value) in &self.services {
-            let field = format!("services.{id}");
-            check_service_id(path, &field, id)?;
-            let url = check_https_url(path, &field, value)?;
-            let service = smartlinks_core::service::service(id).expect("checked above");
-            let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-            if !service.accepts_host(&host) {
-                return Err(ContentError::invalid(
-                    path,
-                    format!(
-                        "field `{field}` = {value:?} is not a {} address; expected a host like {}",
-                        service.name,
-                        service.hosts.join(" or ")
-                    ),
-                ));
-            }
+            check_service_url(path, id, value)?;
         }
         if let Some(video) = &self.video {
             check_https_url(path, "video", video)?;

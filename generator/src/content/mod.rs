@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod edit;
 pub mod error;
+pub mod link_edit;
 pub mod load;
 pub mod spotify_ref;
 pub mod write;

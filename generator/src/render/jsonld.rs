@@ -8,8 +8,8 @@ use super::view::{ArtistView, LinkSummary, LinkView};
 /// `&` become `\u003c` `\u003e` `\u0026` (so `</script>` cannot end the
 /// element), and U+2028/U+2029 are escaped. A JSON parser reads the original
 /// strings back; HTML-escaping would not round-trip.
-pub fn to_script_json(value: &Value) -> String {
-    let raw = serde_json::to_string(value).expect("JSON values always serialise");
+pub fn to_script_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let raw = serde_json::to_string(value).expect("our view types always serialise");
     let mut out = String::with_capacity(raw.len() + 16);
     for c in raw.chars() {
         match c {

@@ -7,6 +7,8 @@ use serde::Serialize;
 use crate::content::catalog::{Image, OdesliRecord, SpotifyAlbum, SpotifyArtist, SpotifyPlaylist};
 use crate::content::{Artist, Link, SiteConfig};
 use crate::services::{offers, safe_url, Offer};
+use smartlinks_core::edge::EdgeOrders;
+use smartlinks_core::{order, OrderSettings, COUNTRIES};
 
 use super::markdown;
 
@@ -92,6 +94,8 @@ pub struct ButtonView {
     pub url: String,
     pub color: &'static str,
     pub glyph: &'static str,
+    /// SVG path data (24×24, stroked); see `smartlinks_core::Service::icon`.
+    pub icon: &'static str,
 }
 
 impl From<&Offer> for ButtonView {
@@ -103,6 +107,7 @@ impl From<&Offer> for ButtonView {
             url: o.url.clone(),
             color: o.service.color,
             glyph: o.service.glyph,
+            icon: o.service.icon,
         }
     }
 }
@@ -151,7 +156,12 @@ pub struct LinkView {
     pub track_count: Option<u32>,
     pub label: Option<String>,
     pub copyright: Option<String>,
+    /// In the global order, the order of the static HTML.
     pub buttons: Vec<ButtonView>,
+    /// The page's `EdgeOrders` as JSON escaped for a `<script>` element, or
+    /// `None` when every fan sees the buttons as built (fixed order, or no
+    /// country differs).
+    pub edge_orders: Option<String>,
     pub spotify_url: String,
     pub spotify_uri: String,
     pub description_html: Option<String>,
@@ -406,6 +416,55 @@ fn usable_spotify_url(raw: Option<&str>) -> Option<&str> {
     raw.filter(|u| safe_url(u, smartlinks_core::service::service("spotify")).is_some())
 }
 
+/// The buttons a link offers, in the global order, and warnings about
+/// dropped data. The build, `smartlinks order` and the preview use this.
+pub fn link_offers(link: &Link, data: &LinkData) -> (Vec<Offer>, Vec<String>) {
+    let spotify_url = link.source.url();
+    match data {
+        LinkData::Release { album, odesli } => offers(
+            usable_spotify_url(album.external_urls.spotify.as_deref()).or(Some(&spotify_url)),
+            odesli.as_ref().map(|o| &o.answer),
+            &link.config,
+        ),
+        LinkData::Playlist { playlist } => offers(
+            usable_spotify_url(playlist.external_urls.spotify.as_deref()).or(Some(&spotify_url)),
+            None,
+            &link.config,
+        ),
+    }
+}
+
+/// Everything that decides the order of one link's buttons besides the
+/// fan's country: the artist's settings, the link's hidden services and,
+/// for a release, Spotify's markets.
+pub fn link_order_settings(artist: &Artist, link: &Link, data: &LinkData) -> OrderSettings {
+    let mut settings = artist.config.order_settings();
+    settings.hidden = link.config.hide.clone();
+    if let LinkData::Release { album, .. } = data {
+        settings.spotify_markets = album.available_markets.clone();
+    }
+    settings
+}
+
+/// The buttons of the static HTML: the order of a fan whose country is
+/// unknown (the global order, or the artist's fixed order).
+pub fn static_buttons(offers: &[Offer], settings: &OrderSettings) -> Vec<ButtonView> {
+    let ids: Vec<&str> = offers.iter().map(|o| o.service.id).collect();
+    order(None, &ids, settings)
+        .into_iter()
+        .filter_map(|id| offers.iter().find(|o| o.service.id == id))
+        .map(ButtonView::from)
+        .collect()
+}
+
+/// The page's edge data, escaped for a `<script>` element; `None` when every
+/// fan sees the static order.
+pub fn edge_orders_json(buttons: &[ButtonView], settings: &OrderSettings) -> Option<String> {
+    let ids: Vec<&str> = buttons.iter().map(|b| b.id).collect();
+    let edge = EdgeOrders::compute(&ids, settings, COUNTRIES.iter().copied());
+    (!edge.is_static()).then(|| super::jsonld::to_script_json(&edge))
+}
+
 /// Builds the view of one Smart Link. Returns warnings about dropped data.
 pub fn link_view(
     site: &SiteView,
@@ -419,14 +478,12 @@ pub fn link_view(
     let description_html = link.config.description.as_deref().map(markdown::to_html);
     let video = link.config.video.as_deref().and_then(video_view);
     let spotify_url = link.source.url();
+    let (found, warnings) = link_offers(link, data);
+    let settings = link_order_settings(artist, link, data);
+    let buttons = static_buttons(&found, &settings);
+    let edge_orders = edge_orders_json(&buttons, &settings);
     match data {
-        LinkData::Release { album, odesli } => {
-            let (found, warnings) = offers(
-                usable_spotify_url(album.external_urls.spotify.as_deref()).or(Some(&spotify_url)),
-                odesli.as_ref().map(|o| &o.answer),
-                &link.config,
-            );
-            let buttons: Vec<ButtonView> = found.iter().map(ButtonView::from).collect();
+        LinkData::Release { album, .. } => {
             let (type_label, schema_release_type, schema_production_type) = release_type(album);
             let mut tracks: Vec<TrackView> = album
                 .tracks
@@ -473,6 +530,7 @@ pub fn link_view(
                 label: album.label.clone().filter(|l| !l.is_empty()),
                 copyright: album.copyrights.first().map(|c| c.text.clone()),
                 buttons,
+                edge_orders,
                 spotify_uri: link.source.uri(),
                 spotify_url,
                 description_html,
@@ -482,13 +540,6 @@ pub fn link_view(
             (view, warnings)
         }
         LinkData::Playlist { playlist } => {
-            let (found, warnings) = offers(
-                usable_spotify_url(playlist.external_urls.spotify.as_deref())
-                    .or(Some(&spotify_url)),
-                None,
-                &link.config,
-            );
-            let buttons: Vec<ButtonView> = found.iter().map(ButtonView::from).collect();
             let images = playlist.images.as_deref().unwrap_or_default();
             let curator = playlist
                 .owner
@@ -515,6 +566,7 @@ pub fn link_view(
                 label: None,
                 copyright: None,
                 buttons,
+                edge_orders,
                 spotify_uri: link.source.uri(),
                 spotify_url,
                 description_html: description_html.or_else(|| {
