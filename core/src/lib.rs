@@ -5,6 +5,7 @@
 
 pub mod beacon;
 pub mod edge;
+pub mod links;
 pub mod order;
 pub mod service;
 
