@@ -35,32 +35,45 @@ impl Refused {
     }
 }
 
-/// Refuses a body by its announced `Content-Length` before reading it.
+/// An oversized body up to this size is still read (and dropped) before the
+/// 413, so the client's connection stays usable; `sendBeacon` queues at most
+/// 64 KiB. Anything larger is refused without reading further.
+pub const DRAIN_LIMIT_BYTES: usize = 64 * 1024;
+
+/// Refuses a body by its announced `Content-Length` without reading it, when
+/// it is too large even to drain.
 pub fn check_length(content_length: Option<&str>) -> Result<(), Refused> {
     match content_length.and_then(|v| v.trim().parse::<u64>().ok()) {
-        Some(n) if n > MAX_BODY_BYTES as u64 => Err(Refused::too_large()),
+        Some(n) if n > DRAIN_LIMIT_BYTES as u64 => Err(Refused::too_large()),
         _ => Ok(()),
     }
 }
 
-/// Collects body chunks up to [`MAX_BODY_BYTES`], refusing the body as soon
-/// as it grows past the limit (a chunked body announces no length).
+/// Collects a body chunk by chunk, keeping at most [`MAX_BODY_BYTES`] (a
+/// chunked body announces no length).
 #[derive(Debug, Default)]
 pub struct BodyLimit {
     bytes: Vec<u8>,
+    seen: usize,
 }
 
 impl BodyLimit {
-    pub fn push(&mut self, chunk: &[u8]) -> Result<(), Refused> {
-        if self.bytes.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(Refused::too_large());
+    /// Takes one chunk; `false` once the body is past [`DRAIN_LIMIT_BYTES`]
+    /// and reading should stop.
+    pub fn push(&mut self, chunk: &[u8]) -> bool {
+        self.seen += chunk.len();
+        if self.seen <= MAX_BODY_BYTES {
+            self.bytes.extend_from_slice(chunk);
         }
-        self.bytes.extend_from_slice(chunk);
-        Ok(())
+        self.seen <= DRAIN_LIMIT_BYTES
     }
 
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+    /// The body, or 413 if it was larger than [`MAX_BODY_BYTES`].
+    pub fn finish(self) -> Result<Vec<u8>, Refused> {
+        if self.seen > MAX_BODY_BYTES {
+            return Err(Refused::too_large());
+        }
+        Ok(self.bytes)
     }
 }
 
@@ -174,14 +187,23 @@ mod tests {
     }
 
     #[test]
-    fn length_is_checked_before_reading_and_while_streaming() {
-        assert!(check_length(Some("4096")).is_ok());
-        assert_eq!(check_length(Some("4097")).unwrap_err().status, 413);
+    fn oversized_bodies_are_drained_up_to_a_bound_then_refused() {
+        assert!(check_length(Some("5000")).is_ok(), "small enough to drain");
+        assert_eq!(check_length(Some("65537")).unwrap_err().status, 413);
         assert!(check_length(None).is_ok());
+
         let mut body = BodyLimit::default();
-        body.push(&[b'a'; 4000]).unwrap();
-        assert_eq!(body.push(&[b'a'; 97]).unwrap_err().status, 413);
-        body.push(&[b'a'; 96]).unwrap();
-        assert_eq!(body.into_bytes().len(), MAX_BODY_BYTES);
+        assert!(body.push(&[b'a'; 4000]));
+        assert!(body.push(&[b'a'; 96]));
+        assert_eq!(body.finish().unwrap().len(), MAX_BODY_BYTES);
+
+        let mut body = BodyLimit::default();
+        assert!(body.push(&[b'a'; 4000]));
+        assert!(body.push(&[b'a'; 97]), "past the limit, still draining");
+        assert!(
+            !body.push(&[b'a'; DRAIN_LIMIT_BYTES]),
+            "past the drain bound"
+        );
+        assert_eq!(body.finish().unwrap_err().status, 413);
     }
 }

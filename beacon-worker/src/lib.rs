@@ -41,7 +41,6 @@ async fn fetch(
     worker::Router::new()
         .post_async(BEACON_PATH, routes::beacon::post)
         .options_async(BEACON_PATH, routes::beacon::preflight)
-        .or_else_any_method_async(BEACON_PATH, routes::beacon::other_method)
         .get_async("/*path", routes::page::get)
         .head_async("/*path", routes::page::get)
         .run(req, env)

@@ -45,16 +45,6 @@ pub async fn preflight(req: Request, ctx: RouteContext<()>) -> Result<Response> 
     }
 }
 
-pub async fn other_method(_req: Request, _ctx: RouteContext<()>) -> Result<Response> {
-    let headers = edge_headers()?;
-    headers.set("allow", "POST, OPTIONS")?;
-    Ok(
-        Response::from_json(&json!({ "error": "send beacons with POST" }))?
-            .with_status(405)
-            .with_headers(headers),
-    )
-}
-
 /// Reads, checks and stores one beacon. `Ok(Err(_))` is the visitor's
 /// fault (4xx); `Err(_)` is the worker's (5xx).
 async fn receive(req: &mut Request, env: &Env) -> Result<std::result::Result<(), Refused>> {
@@ -87,18 +77,18 @@ async fn receive(req: &mut Request, env: &Env) -> Result<std::result::Result<(),
     Ok(Ok(()))
 }
 
-/// The body, refused as soon as it passes the size limit.
+/// The body, or 413 when it passes the size limit.
 async fn read_limited(req: &mut Request) -> Result<std::result::Result<Vec<u8>, Refused>> {
     let mut limit = BodyLimit::default();
     // A request without a body is an empty one.
     if let Ok(mut stream) = req.stream() {
         while let Some(chunk) = stream.next().await {
-            if let Err(r) = limit.push(&chunk?) {
-                return Ok(Err(r));
+            if !limit.push(&chunk?) {
+                break;
             }
         }
     }
-    Ok(Ok(limit.into_bytes()))
+    Ok(limit.finish())
 }
 
 /// The links manifest the build left among the assets.
