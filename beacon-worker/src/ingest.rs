@@ -6,7 +6,7 @@ use smartlinks_core::beacon::{is_bot, Beacon, Event, MAX_BODY_BYTES};
 /// A body that passed the size and shape checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
-    Beacon(Beacon),
+    Beacon(Box<Beacon>),
     /// A crawler or tool: answered 204 like a fan, so it learns nothing, but
     /// neither parsed nor stored.
     Bot,
@@ -87,12 +87,14 @@ pub fn parse(body: &[u8], user_agent: &str) -> Result<Parsed, Refused> {
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| Refused::new(400, "beacon body is not UTF-8 text"))?;
-    serde_json::from_str(text).map(Parsed::Beacon).map_err(|e| {
-        Refused::new(
-            400,
-            format!("beacon is not a JSON event object of the expected shape: {e}"),
-        )
-    })
+    serde_json::from_str(text)
+        .map(|b| Parsed::Beacon(Box::new(b)))
+        .map_err(|e| {
+            Refused::new(
+                400,
+                format!("beacon is not a JSON event object of the expected shape: {e}"),
+            )
+        })
 }
 
 /// Applies the shared schema's checks to a parsed beacon from `country`, at
@@ -127,7 +129,7 @@ mod tests {
 
     fn ingest(body: &[u8]) -> Result<Option<Event>, Refused> {
         match parse(body, FAN)? {
-            Parsed::Beacon(b) => validate(b, None, 0, known).map(Some),
+            Parsed::Beacon(b) => validate(*b, None, 0, known).map(Some),
             Parsed::Bot => Ok(None),
         }
     }
@@ -137,7 +139,7 @@ mod tests {
         let Parsed::Beacon(b) = parse(click("").as_bytes(), FAN).unwrap() else {
             panic!("a fan is not a bot")
         };
-        let e = validate(b, Some("FR"), 42, known).unwrap();
+        let e = validate(*b, Some("FR"), 42, known).unwrap();
         assert_eq!(e.service.as_deref(), Some("deezer"));
         assert_eq!(e.country.as_deref(), Some("FR"));
         assert_eq!(e.ts, 42);

@@ -57,7 +57,7 @@ async fn receive(req: &mut Request, env: &Env) -> Result<std::result::Result<(),
     };
     let user_agent = req.headers().get("user-agent")?.unwrap_or_default();
     let beacon = match parse(&body, &user_agent) {
-        Ok(Parsed::Beacon(b)) => b,
+        Ok(Parsed::Beacon(b)) => *b,
         Ok(Parsed::Bot) => return Ok(Ok(())),
         Err(r) => return Ok(Err(r)),
     };
