@@ -39,7 +39,8 @@ if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx w
 fi
 
 cargo build --quiet -p beacon-worker --target wasm32-unknown-unknown --profile worker
-raw=target/wasm32-unknown-unknown/worker/beacon_worker.wasm
+raw=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/worker/beacon_worker.wasm
+[ -f "$raw" ] || { say "cargo built no $raw"; exit 1; }
 
 # Skip the slow post-processing when the module has not changed.
 stamp="$(sha256sum "$raw" | cut -d' ' -f1) $version $(sha256sum "$0" | cut -d' ' -f1)"
