@@ -6,6 +6,7 @@
 pub mod beacon;
 pub mod country;
 pub mod edge;
+pub mod links;
 pub mod order;
 pub mod service;
 

@@ -396,3 +396,31 @@ fn missing_site_says_how_to_start_one() {
     assert!(!out.status.success());
     assert!(err.contains("smartlinks init"), "{err}");
 }
+
+#[test]
+fn links_manifest_lists_exactly_the_published_links_for_the_edge() {
+    let built = Site::sample().build();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&built.text("_smartlinks/links.json")).unwrap();
+    let links: Vec<&str> = manifest["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(links.contains(&"nova-lane/zoe-a-paris"));
+    assert!(links.contains(&"koji-mori/tokyo-no-yoru"));
+    assert!(
+        !links.contains(&"ada-okafor/jollof-and-chill"),
+        "unapproved links are not published"
+    );
+    for key in &links {
+        assert!(
+            built.exists(&format!("{key}/index.html")),
+            "{key} has no page"
+        );
+    }
+    let mut sorted = links.clone();
+    sorted.sort();
+    assert_eq!(links, sorted, "sorted, so the worker can binary-search it");
+}

@@ -318,6 +318,17 @@ impl<'a> Renderer<'a> {
             "robots.txt",
             sitemap::robots(&self.site.base_url).as_bytes(),
         )?;
+        // The edge worker refuses beacons for links not in this list.
+        let manifest = smartlinks_core::links::Manifest::new(jobs.iter().map(|&(ai, l)| {
+            (
+                content.artists[ai].config.slug.as_str(),
+                l.config.slug.as_str(),
+            )
+        }));
+        output.write(
+            smartlinks_core::links::PATH,
+            &serde_json::to_vec(&manifest).context("cannot serialize the links manifest")?,
+        )?;
 
         let mut written = BTreeSet::new();
         for theme in self.themes.values() {
