@@ -113,7 +113,19 @@ mod tests {
         )
     }
 
-    const ORDERS: &str = r#"{"orders":[["spotify","deezer","boomplay"],["deezer","spotify","boomplay"],["boomplay","spotify","deezer"]],"countries":{"FR":1,"NG":2}}"#;
+    /// Three orders, in the wire form the build embeds.
+    fn orders() -> String {
+        let ids = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        serde_json::to_string(&EdgeOrders {
+            orders: vec![
+                ids(&["spotify", "deezer", "boomplay"]),
+                ids(&["deezer", "spotify", "boomplay"]),
+                ids(&["boomplay", "spotify", "deezer"]),
+            ],
+            countries: [("FR".to_string(), 1), ("NG".to_string(), 2)].into(),
+        })
+        .unwrap()
+    }
 
     fn services(html: &str) -> Vec<&str> {
         html.split("data-service=\"")
@@ -124,7 +136,7 @@ mod tests {
 
     #[test]
     fn country_with_its_own_order_gets_the_buttons_spliced() {
-        let html = page(Some(ORDERS));
+        let html = page(Some(&orders()));
         match transform(&html, Some("NG")) {
             Transform::Reordered { html: out, order } => {
                 assert_eq!(order, 2);
@@ -142,7 +154,7 @@ mod tests {
 
     #[test]
     fn countries_on_the_global_order_and_unknown_visitors_get_the_page_as_built() {
-        let html = page(Some(ORDERS));
+        let html = page(Some(&orders()));
         assert_eq!(transform(&html, Some("US")), Transform::Global);
         assert_eq!(transform(&html, None), Transform::Global);
         assert!(transform(&html, None).varies(), "still not shareable");
@@ -151,7 +163,7 @@ mod tests {
     #[test]
     fn pages_without_orders_with_a_fixed_order_or_with_bad_data_are_static() {
         assert_eq!(transform(&page(None), Some("NG")), Transform::Static);
-        let fixed = r#"{"orders":[["spotify","deezer","boomplay"]],"countries":{}}"#;
+        let fixed = r#"{"global":["spotify","deezer","boomplay"]}"#;
         assert_eq!(transform(&page(Some(fixed)), Some("NG")), Transform::Static);
         assert_eq!(
             transform(&page(Some("{not json")), Some("NG")),
@@ -161,9 +173,9 @@ mod tests {
     }
 
     #[test]
-    fn an_order_index_out_of_range_falls_back_to_the_global_order() {
-        let bad = r#"{"orders":[["spotify"],["deezer"]],"countries":{"FR":7}}"#;
-        assert_eq!(transform(&page(Some(bad)), Some("FR")), Transform::Global);
+    fn orders_naming_a_service_position_out_of_range_are_refused() {
+        let bad = r#"{"global":["spotify","deezer"],"orders":["19"],"countries":["FR"]}"#;
+        assert_eq!(transform(&page(Some(bad)), Some("FR")), Transform::Static);
     }
 
     #[test]
