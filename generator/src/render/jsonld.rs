@@ -11,16 +11,21 @@ use super::view::{ArtistView, LinkSummary, LinkView};
 pub fn to_script_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let raw = serde_json::to_string(value).expect("our view types always serialise");
     let mut out = String::with_capacity(raw.len() + 16);
-    for c in raw.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut plain = 0;
+    for (i, c) in raw.char_indices() {
+        let escaped = match c {
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            '\u{2029}' => "\\u2029",
+            _ => continue,
+        };
+        out.push_str(&raw[plain..i]);
+        out.push_str(escaped);
+        plain = i + c.len_utf8();
     }
+    out.push_str(&raw[plain..]);
     out
 }
 
