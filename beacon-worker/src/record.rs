@@ -21,16 +21,15 @@ pub const BLOBS: [&str; 13] = [
     "locale",
 ];
 
-/// Analytics Engine double names, in order.
-pub const DOUBLES: [&str; 1] = ["ts_ms"];
-
-/// Analytics Engine limits an index to 96 bytes.
-pub const MAX_INDEX_BYTES: usize = 96;
+/// Analytics Engine double names, in order: `events` is always 1 (the
+/// data point stands for one event; sampled rows count with
+/// `SUM(_sample_interval)`).
+pub const DOUBLES: [&str; 1] = ["events"];
 
 /// One Analytics Engine data point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataPoint {
-    /// The sampling key: the artist slug, so sampling never mixes artists.
+    /// The sampling key, `artist/link` ([`Event::ae_index`]).
     pub index: String,
     /// Values for [`BLOBS`]; an absent value is an empty string.
     pub blobs: Vec<String>,
@@ -58,18 +57,13 @@ fn columns(e: &Event) -> [(&'static str, Option<&str>); 13] {
     ]
 }
 
-/// The Analytics Engine data point for `e`.
+/// The Analytics Engine data point for `e`, in the layout the report reads
+/// back (`smartlinks_core::beacon::ae`).
 pub fn data_point(e: &Event) -> DataPoint {
-    let mut index = e.artist.clone();
-    // Slugs are ASCII, so cutting at a byte count stays on a char boundary.
-    index.truncate(MAX_INDEX_BYTES);
     DataPoint {
-        index,
-        blobs: columns(e)
-            .iter()
-            .map(|(_, v)| v.unwrap_or_default().to_string())
-            .collect(),
-        doubles: vec![e.ts as f64],
+        index: e.ae_index(),
+        blobs: e.ae_blobs().iter().map(|b| b.to_string()).collect(),
+        doubles: vec![1.0],
     }
 }
 
@@ -124,7 +118,7 @@ mod tests {
     #[test]
     fn data_point_blobs_follow_the_documented_order() {
         let p = data_point(&event());
-        assert_eq!(p.index, "nova-lane");
+        assert_eq!(p.index, "nova-lane/zoe-a-paris");
         assert_eq!(p.blobs.len(), BLOBS.len());
         let blob = |name: &str| &p.blobs[BLOBS.iter().position(|b| *b == name).unwrap()];
         assert_eq!(blob("kind"), "click");
@@ -132,7 +126,15 @@ mod tests {
         assert_eq!(blob("country"), "FR");
         assert_eq!(blob("utm_campaign"), "spring");
         assert_eq!(blob("locale"), "", "absent values are empty blobs");
-        assert_eq!(p.doubles, [1_767_225_600_000.0]);
+        assert_eq!(p.doubles, [1.0]);
+        let columns_in_order: Vec<String> = columns(&event())
+            .iter()
+            .map(|(_, v)| v.unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(
+            p.blobs, columns_in_order,
+            "D1 columns and blobs share one order"
+        );
         for (column, name) in columns(&event()).iter().zip(BLOBS) {
             assert_eq!(column.0, name);
         }
@@ -142,7 +144,10 @@ mod tests {
     fn long_artist_slugs_fit_the_index_limit() {
         let mut e = event();
         e.artist = "a".repeat(100);
-        assert_eq!(data_point(&e).index.len(), MAX_INDEX_BYTES);
+        assert_eq!(
+            data_point(&e).index.len(),
+            smartlinks_core::beacon::ae::MAX_INDEX_BYTES
+        );
     }
 
     #[test]
@@ -165,6 +170,13 @@ mod tests {
         assert_eq!(values[0], SqlValue::Number(1_767_225_600_000.0));
         assert_eq!(values[5], SqlValue::Text("FR".into()));
         assert_eq!(values[13], SqlValue::Null, "locale absent");
+    }
+
+    #[test]
+    fn the_bound_dataset_is_the_one_reports_query() {
+        let config = include_str!("../../wrangler.toml");
+        let line = format!("dataset = \"{}\"", smartlinks_core::beacon::ae::DATASET);
+        assert!(config.contains(&line), "wrangler.toml lacks {line}");
     }
 
     #[test]
