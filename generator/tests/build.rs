@@ -281,6 +281,31 @@ fn unknown_field_is_an_error_naming_file_field_and_line() {
 }
 
 #[test]
+fn a_bad_link_file_is_reported_once_without_blaming_its_artist() {
+    let site = Site::sample();
+    site.edit("links/nova-lane/sunflower.toml", |t| {
+        format!("{t}\nbogus = 1\n")
+    });
+    let err = site.build_fails();
+    assert!(
+        err.contains("sunflower.toml") && err.contains("bogus"),
+        "{err}"
+    );
+    assert!(!err.contains("there is no artists/"), "{err}");
+}
+
+#[test]
+fn links_without_an_artist_file_are_named() {
+    let site = Site::sample();
+    site.write(
+        "links/ghost/song.toml",
+        "slug = \"song\"\nsource = \"spotify:album:1day0uyMToGjXyXSwqzZKk\"\n",
+    );
+    let err = site.build_fails();
+    assert!(err.contains("there is no artists/ghost.toml"), "{err}");
+}
+
+#[test]
 fn unknown_theme_is_an_error_listing_the_available_ones() {
     let site = Site::sample();
     site.edit("links/nova-lane/sunflower.toml", |t| {

@@ -3,7 +3,6 @@
 //! survive (`toml_edit`); the result is checked with the same rules as
 //! loading before anything is written, and written atomically.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -185,7 +184,7 @@ pub fn edit_link(file: &Path, edit: &ServiceEdit) -> Result<EditOutcome, Content
             notes,
         });
     }
-    write_atomically(file, after.as_bytes())?;
+    super::write::write_atomic(file, after.as_bytes())?;
     Ok(EditOutcome {
         file: file.to_path_buf(),
         changed: true,
@@ -215,27 +214,6 @@ fn remove_from_hide(
         hide.fmt();
     }
     Ok(removed)
-}
-
-/// Writes beside `path` and renames over it, so a reader (or a crash) sees
-/// the old file or the new one, never half of one. Keeps the permissions.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ContentError> {
-    let io = |source| ContentError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".smartlinks-edit-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io)?;
-    }
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]

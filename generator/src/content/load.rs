@@ -107,7 +107,8 @@ impl Content {
             })?;
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if entry.path().is_dir() && !artists.iter().any(|a| a.config.slug == name) {
+                let artist_file = root.join("artists").join(format!("{name}.toml"));
+                if entry.path().is_dir() && !artist_file.is_file() {
                     errors.push(ContentError::invalid(
                         &entry.path(),
                         format!("links for artist {name:?}, but there is no artists/{name}.toml"),

@@ -31,6 +31,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ContentError> {
         .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
+    // A replaced file keeps its permissions (hand-written files may be shared).
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(fail)?;
+    }
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
