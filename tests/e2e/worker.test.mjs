@@ -1,25 +1,20 @@
 // The edge worker in the real Workers runtime: builds the sample site and the
 // worker, serves them with `wrangler dev` (workerd, offline, D1 sink) on
 // 127.0.0.1, and sends real HTTP requests.
-//
-// Until the build embeds country orders in pages, the Smart Link used for
-// ordering gets fixture orders in exactly the documented format
-// (<script type="application/json" id="sl-orders">); once it does, the
-// page's own data is used and compared against.
+// The expected orders are read from the page's own embedded data
+// (<script type="application/json" id="sl-orders">).
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import http from "node:http";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseHtml } from "node-html-parser";
-import { parse as parseToml } from "smol-toml";
+import { smartlinksBin } from "./support/static-site.mjs";
+import { buildWorker, configureWorker, request as httpRequest, startWorker } from "./support/workerd.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const ORDERED = "nova-lane/zoe-a-paris";
 const FIXED = "ada-okafor/owambe-season";
 const SITE_ORIGIN = "https://play.example.com";
@@ -28,77 +23,34 @@ const FAN_UA =
 const DATA_OPEN = '<script type="application/json" id="sl-orders">';
 const COUNTRIES = ["US", "FR", "JP", "NG"];
 
-const env = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  CI: "true",
-  NO_COLOR: "1",
-  FORCE_COLOR: "0",
-};
-
 let dir; // temporary site, config and local state
 let base; // http://127.0.0.1:PORT
-let wrangler; // the `wrangler dev` child process
-let log = "";
+let worker; // `wrangler dev`, from support/workerd.mjs
+let wranglerCli; // runs a wrangler command with the test's config
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = net.createServer();
-    srv.on("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
+function request(path, options) {
+  return httpRequest(`${base}${path}`, options);
 }
+
+const POSITIONS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
 
 /**
- * One HTTP request on its own connection, so no test depends on how the
- * local proxy keeps connections alive. `body` may be a string, or an array
- * of chunks sent without a length (chunked).
+ * The orders embedded in a page, or null, as { orders: [[id…]…], countries:
+ * {code: index} }. Decodes the compact form the build writes (README "Edge
+ * worker"): `global` ids, other orders as position characters, and per
+ * order its country codes run together.
  */
-function request(path, { method = "GET", headers = {}, body } = {}) {
-  return new Promise((ok, fail) => {
-    const req = http.request(`${base}${path}`, { method, headers: { ...headers, Connection: "close" }, agent: false });
-    req.on("error", fail);
-    req.on("response", (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      // Shaped like a fetch Response for the assertions below.
-      res.on("end", () =>
-        ok({
-          status: res.statusCode,
-          headers: { get: (name) => res.headers[name.toLowerCase()] ?? null },
-          text: async () => text,
-        }),
-      );
-      res.on("error", fail);
-    });
-    if (Array.isArray(body)) {
-      req.on("error", () => {}); // the server may answer (413) before the last chunk
-      for (const chunk of body) req.write(chunk);
-      req.end();
-    } else {
-      req.end(body);
-    }
-  });
-}
-
-function run(cmd, args, opts = {}) {
-  return execFileSync(cmd, args, { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...opts });
-}
-
-function wranglerCli(args) {
-  return run(process.execPath, [WRANGLER, ...args, "--config", join(dir, "wrangler.json")]);
-}
-
-/** The EdgeOrders JSON embedded in a page, or null. */
 function embeddedOrders(html) {
   const start = html.indexOf(DATA_OPEN);
   if (start < 0) return null;
   const from = start + DATA_OPEN.length;
-  return JSON.parse(html.slice(from, html.indexOf("</script>", from)));
+  const wire = JSON.parse(html.slice(from, html.indexOf("</script>", from)));
+  const orders = [wire.global, ...(wire.orders ?? []).map((o) => [...o].map((c) => wire.global[POSITIONS.indexOf(c)]))];
+  const countries = {};
+  (wire.countries ?? []).forEach((codes, k) => {
+    for (const code of codes.match(/../g) ?? []) countries[code] = k + 1;
+  });
+  return { orders, countries };
 }
 
 function buttonOrder(html) {
@@ -110,27 +62,6 @@ function buttonOrder(html) {
 function expectedOrder(orders, country) {
   const index = (country && orders.countries?.[country]) ?? 0;
   return orders.orders[index];
-}
-
-/** Gives the page fixture orders if the build did not embed any. */
-function ensureOrders(file) {
-  const html = readFileSync(file, "utf8");
-  const existing = embeddedOrders(html);
-  if (existing) return existing;
-  const built = buttonOrder(html);
-  assert.ok(built.length >= 4, `${file} has too few buttons for the fixture`);
-  const orders = {
-    orders: [
-      built,
-      [built[4], ...built.filter((_, i) => i !== 4)], // FR: Deezer-like fifth service first
-      [...built].reverse(), // JP
-      [built[built.length - 1], ...built.slice(0, -1)], // NG
-    ],
-    countries: { FR: 1, JP: 2, NG: 3 },
-  };
-  const json = JSON.stringify(orders).replace(/</g, "\\u003c");
-  writeFileSync(file, html.replace("</body>", `${DATA_OPEN}${json}</script>\n</body>`));
-  return orders;
 }
 
 function cfBlob(country) {
@@ -168,65 +99,26 @@ function sql(query) {
 
 const eventCount = () => sql("SELECT COUNT(*) AS n FROM events")[0].n;
 
-function stopWrangler() {
-  if (wrangler && wrangler.exitCode === null) {
-    try {
-      process.kill(-wrangler.pid, "SIGTERM"); // wrangler and its workerd
-    } catch {}
-  }
-}
-
 before(
   async () => {
     dir = mkdtempSync(join(tmpdir(), "smartlinks-worker-"));
     const pub = join(dir, "public");
-    run("cargo", ["run", "--quiet", "-p", "smartlinks", "--", "build", "--content", join(ROOT, "content"), "--out", pub]);
-    ensureOrders(join(pub, ORDERED, "index.html"));
-    run("bash", ["scripts/build-worker.sh"]);
-
-    // The repository's wrangler.toml, pointed at the temporary site and state
-    // and at the D1 sink, whose rows can be read back locally.
-    const config = parseToml(readFileSync(join(ROOT, "wrangler.toml"), "utf8"));
-    delete config.build; // built above
-    config.main = join(ROOT, config.main);
-    config.assets.directory = pub;
-    config.vars.BEACON_SINK = "d1";
-    for (const db of config.d1_databases) db.migrations_dir = join(ROOT, db.migrations_dir);
-    writeFileSync(join(dir, "wrangler.json"), JSON.stringify(config, null, 2));
+    execFileSync(smartlinksBin(), ["--content", join(ROOT, "content"), "--quiet", "build", "--out", pub], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    assert.ok(embeddedOrders(readFileSync(join(pub, ORDERED, "index.html"), "utf8")), `the build embeds orders in ${ORDERED}`);
+    buildWorker();
+    wranglerCli = configureWorker(dir, pub);
     wranglerCli(["d1", "migrations", "apply", "DB", "--local", "--persist-to", join(dir, "state")]);
-
-    const port = await freePort();
-    const inspector = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    wrangler = spawn(
-      process.execPath,
-      [
-        WRANGLER, "dev", "--config", join(dir, "wrangler.json"), "--ip", "127.0.0.1", "--port", String(port),
-        "--inspector-port", String(inspector), "--local", "--persist-to", join(dir, "state"),
-        "--show-interactive-dev-session=false", ...(process.env.WORKER_TEST_LOG ? ["--log-level", "debug"] : []),
-      ],
-      { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    wrangler.stdout.on("data", (d) => (log += d));
-    wrangler.stderr.on("data", (d) => (log += d));
-    process.on("exit", stopWrangler);
-
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (wrangler.exitCode !== null) assert.fail(`wrangler dev exited early:\n${log}`);
-      try {
-        if ((await fetch(`${base}/robots.txt`)).ok) break;
-      } catch {}
-      if (Date.now() > deadline) assert.fail(`wrangler dev not ready after 90 s:\n${log}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    worker = await startWorker(dir, { logLevel: process.env.WORKER_TEST_LOG ? "debug" : undefined });
+    base = worker.base;
   },
   { timeout: 20 * 60_000 }, // a cold wasm build with LTO takes minutes
 );
 
 after(() => {
-  if (process.env.WORKER_TEST_LOG) writeFileSync(process.env.WORKER_TEST_LOG, log);
-  stopWrangler();
+  if (process.env.WORKER_TEST_LOG && worker) writeFileSync(process.env.WORKER_TEST_LOG, worker.log());
+  worker?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
