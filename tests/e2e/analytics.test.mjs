@@ -7,13 +7,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServe } from './support/workerd.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = process.env.SMARTLINKS_BIN ?? path.join(repo, 'target/debug/smartlinks');
@@ -23,20 +23,6 @@ const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKi
 const CANONICAL = 'https://play.example.com/nova-lane/zoe-a-paris';
 
 let work, content, server, site, db, context;
-
-function startServer() {
-  const child = spawn(bin, ['--content', content, '--json', 'serve', '--port', '0', '--exit-after', '300'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('smartlinks serve printed no address')), 60_000);
-    child.once('exit', (code) => reject(new Error(`smartlinks serve exited with ${code}`)));
-    readline.createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ child, started: JSON.parse(line) });
-    });
-  });
-}
 
 function sql(query) {
   const out = execFileSync('sqlite3', ['-json', db, query], { encoding: 'utf8' }).trim();
@@ -61,7 +47,7 @@ before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'smartlinks-e2e-'));
   content = path.join(work, 'content');
   cpSync(path.join(repo, 'content'), content, { recursive: true });
-  const { child, started } = await startServer();
+  const { child, started } = await startServe(bin, content);
   server = child;
   site = started.url.replace(/\/$/, '');
   db = started.db;
