@@ -251,3 +251,69 @@ fn without_spotify_credentials_the_pull_is_skipped_with_a_warning() {
     );
     assert_eq!(json(&out)["pull"], Value::Null);
 }
+
+#[test]
+fn redirects_lead_every_track_and_a_renamed_links_old_address_to_its_page() {
+    let site = Site::sample();
+    let built = site.build();
+    let rules = built.text("_redirects");
+    // Every track of a release, by its Spotify id.
+    let album: Value =
+        serde_json::from_str(&site.read("catalog/nova-lane/albums/1day0uyMToGjXyXSwqzZKk.json"))
+            .unwrap();
+    let tracks = album["tracks"]["items"].as_array().unwrap();
+    assert!(!tracks.is_empty());
+    for t in tracks {
+        let line = format!(
+            "/t/{} /nova-lane/zoe-a-paris 301",
+            t["id"].as_str().unwrap()
+        );
+        assert!(rules.lines().any(|l| l == line), "{line} missing:\n{rules}");
+    }
+    // The unapproved link's tracks lead nowhere: its page is not published.
+    let jollof = site.read("links/ada-okafor/jollof-and-chill.toml");
+    assert!(!rules.contains("jollof-and-chill"));
+    assert!(jollof.contains("approved = false"));
+
+    // Publish, then rename a link by hand: the old address redirects.
+    let wrangler = StandIn::new(site.dir.path(), 0);
+    let mut env = CREDENTIALS.to_vec();
+    env.push(("SMARTLINKS_WRANGLER", wrangler.script.to_str().unwrap()));
+    let first = publish(&site, &env, &["--skip-pull"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    rename(&site, "zoe-a-paris", "zoe");
+    let second = publish(&site, &env, &["--skip-pull", "--json"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    let v = json(&second);
+    assert_eq!(v["removed"], serde_json::json!(["nova-lane/zoe-a-paris"]));
+    let rules = std::fs::read_to_string(site.out().join("_redirects")).unwrap();
+    assert!(
+        rules
+            .lines()
+            .any(|l| l == "/nova-lane/zoe-a-paris /nova-lane/zoe 301"),
+        "{rules}"
+    );
+    assert!(rules.contains(&format!(
+        "/t/{} /nova-lane/zoe 301",
+        tracks[0]["id"].as_str().unwrap()
+    )));
+    // Renamed again: both earlier addresses lead to the newest.
+    rename(&site, "zoe", "zoe-paris");
+    let third = publish(&site, &env, &["--skip-pull"]);
+    assert_eq!(third.status.code(), Some(0), "{}", stderr(&third));
+    let rules = std::fs::read_to_string(site.out().join("_redirects")).unwrap();
+    for old in ["zoe-a-paris", "zoe"] {
+        let line = format!("/nova-lane/{old} /nova-lane/zoe-paris 301");
+        assert!(rules.lines().any(|l| l == line), "{line}:\n{rules}");
+    }
+}
+
+/// Renames a nova-lane link by hand: its slug and its file.
+fn rename(site: &Site, from: &str, to: &str) {
+    let old = format!("links/nova-lane/{from}.toml");
+    let text = site
+        .read(&old)
+        .replace(&format!("slug = \"{from}\""), &format!("slug = \"{to}\""));
+    std::fs::remove_file(site.content().join(&old)).unwrap();
+    site.write(&format!("links/nova-lane/{to}.toml"), &text);
+}

@@ -2,6 +2,7 @@
 
 pub mod jsonld;
 pub mod markdown;
+pub mod redirects;
 pub mod sitemap;
 pub mod view;
 
@@ -154,7 +155,28 @@ impl<'a> Renderer<'a> {
         artist_view: &ArtistView,
         link: &Link,
     ) -> Result<(String, LinkSummary, Vec<String>)> {
+        let (html, summary, warnings, _) = self.render_link_tracks(artist, artist_view, link)?;
+        Ok((html, summary, warnings))
+    }
+
+    /// [`Renderer::render_link`], plus the Spotify ids of a release's
+    /// tracks, which redirect to its page.
+    fn render_link_tracks(
+        &self,
+        artist: &Artist,
+        artist_view: &ArtistView,
+        link: &Link,
+    ) -> Result<(String, LinkSummary, Vec<String>, Vec<String>)> {
         let data = LinkData::load(artist, link)?;
+        let tracks = match &data {
+            LinkData::Release { album, .. } => album
+                .tracks
+                .items
+                .iter()
+                .filter_map(|t| t.id.clone())
+                .collect(),
+            LinkData::Playlist { .. } => Vec::new(),
+        };
         let (view, warnings) = link_view(&self.site, artist, link, &data);
         let theme = self.link_theme(artist, link);
         let page = LinkPage {
@@ -175,7 +197,7 @@ impl<'a> Renderer<'a> {
             .into_iter()
             .map(|w| format!("{}: {w}", link.file.display()))
             .collect();
-        Ok((html, view.summary(), warnings))
+        Ok((html, view.summary(), warnings, tracks))
     }
 
     pub fn render_hub(
@@ -245,18 +267,19 @@ impl<'a> Renderer<'a> {
             .count();
 
         let bar = progress.bar("Rendering", jobs.len() as u64);
-        let results: Vec<Result<(usize, LinkSummary, Vec<String>)>> = jobs
+        type Rendered = (usize, LinkSummary, Vec<String>, Vec<String>);
+        let results: Vec<Result<Rendered>> = jobs
             .par_iter()
             .map(|&(ai, link)| {
                 let artist = &content.artists[ai];
-                let (html, summary, warnings) =
-                    self.render_link(artist, &artist_views[ai], link)?;
+                let (html, summary, warnings, tracks) =
+                    self.render_link_tracks(artist, &artist_views[ai], link)?;
                 output.write(
                     &format!("{}/{}/index.html", artist.config.slug, link.config.slug),
                     html.as_bytes(),
                 )?;
                 bar.inc(1);
-                Ok((ai, summary, warnings))
+                Ok((ai, summary, warnings, tracks))
             })
             .collect();
         bar.finish();
@@ -264,9 +287,12 @@ impl<'a> Renderer<'a> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let mut per_artist: Vec<Vec<LinkSummary>> = vec![Vec::new(); content.artists.len()];
+        let mut track_targets: Vec<(String, String)> = Vec::new();
         for r in results {
             match r {
-                Ok((ai, summary, mut w)) => {
+                Ok((ai, summary, mut w, tracks)) => {
+                    let rel = format!("{}/{}", content.artists[ai].config.slug, summary.slug);
+                    track_targets.extend(tracks.into_iter().map(|t| (t, rel.clone())));
                     per_artist[ai].push(summary);
                     warnings.append(&mut w);
                 }
@@ -329,6 +355,21 @@ impl<'a> Renderer<'a> {
             smartlinks_core::links::PATH,
             &serde_json::to_vec(&manifest).context("cannot serialize the links manifest")?,
         )?;
+
+        // Renamed links' old addresses and shared track links.
+        let current: std::collections::BTreeMap<String, String> = jobs
+            .iter()
+            .map(|&(ai, l)| {
+                (
+                    l.source.uri(),
+                    format!("{}/{}", content.artists[ai].config.slug, l.config.slug),
+                )
+            })
+            .collect();
+        let published = crate::publish::Published::load(&content.root)?;
+        let rules = redirects::Redirects::new(&self.site, published.moved(&current), track_targets);
+        warnings.extend(rules.warning());
+        output.write(redirects::FILE, rules.text().as_bytes())?;
 
         let mut written = BTreeSet::new();
         for theme in self.themes.values() {
