@@ -66,7 +66,9 @@ Render every approved Smart Link, every artist hub, sitemap.xml, robots.txt and
 
 The site is built in a staging directory beside --out and swapped into place
 only when every page rendered, so a failed build leaves the previous site as
-it was.
+it was. Pages whose inputs did not change since the last build (recorded in
+<content>/.smartlinks/build.json) are copied, not rendered; --force renders
+all. The output is the same either way.
 
 Example:
     smartlinks build --out public")]
@@ -449,6 +451,14 @@ pub struct BuildArgs {
     /// Where to write the site
     #[arg(long, default_value = "public", value_name = "DIR")]
     pub out: PathBuf,
+    /// Render every page, changed or not
+    #[arg(
+        long,
+        long_help = "Render every page, changed or not. Without it, pages whose inputs (content, \
+                     catalog, theme, site settings, this binary) did not change since the last build \
+                     are copied from it; the result is the same bytes. Example: smartlinks build --force"
+    )]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -485,6 +495,9 @@ pub struct PublishArgs {
     /// The wrangler configuration of the site and worker
     #[arg(long, default_value = "wrangler.toml", value_name = "FILE")]
     pub wrangler_config: PathBuf,
+    /// Render every page, changed or not
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The preview server's default port.

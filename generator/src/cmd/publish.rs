@@ -90,7 +90,7 @@ pub fn run(g: &GlobalArgs, args: PublishArgs) -> Result<ExitCode> {
 
     let progress = Progress::detect(g.quiet || g.json);
     let content = Content::load(&g.content)?;
-    let build = Renderer::new(&content)?.build(&args.out, &progress)?;
+    let build = Renderer::new(&content)?.build_with(&args.out, &progress, args.force)?;
     for w in &build.warnings {
         super::warn(w);
     }

@@ -1,5 +1,6 @@
 //! Renders a loaded content directory into a static site.
 
+pub mod incremental;
 pub mod jsonld;
 pub mod markdown;
 pub mod redirects;
@@ -28,6 +29,9 @@ pub struct BuildReport {
     pub hubs: usize,
     pub unapproved: usize,
     pub assets: usize,
+    /// Link pages and hubs rendered; the others were unchanged and copied.
+    pub rendered: usize,
+    pub skipped: usize,
     pub warnings: Vec<String>,
     #[serde(serialize_with = "as_secs")]
     pub elapsed: Duration,
@@ -236,11 +240,49 @@ impl<'a> Renderer<'a> {
     }
 
     /// Builds the whole site into `out`, replacing what was there only if
-    /// every page rendered.
+    /// every page rendered. Pages whose inputs did not change since the last
+    /// build are copied from it.
     pub fn build(&self, out: &Path, progress: &Progress) -> Result<BuildReport> {
+        self.build_with(out, progress, false)
+    }
+
+    /// What goes into a link page besides the binary.
+    fn link_inputs(&self, artist: &Artist, link: &Link) -> String {
+        let mut inputs = incremental::Inputs::default()
+            .file(&Content::site_file(&self.content.root))
+            .file(&artist.file)
+            .file(&artist.catalog.artist_path())
+            .file(&link.file)
+            .text(&self.link_theme(artist, link).fingerprint);
+        inputs = match link.source.kind {
+            crate::content::SpotifyKind::Playlist => {
+                inputs.file(&artist.catalog.playlist_path(&link.source.id))
+            }
+            _ => inputs
+                .file(&artist.catalog.album_path(&link.source.id))
+                .file(&artist.catalog.odesli_path(&link.source.id)),
+        };
+        inputs.finish()
+    }
+
+    /// Like [`Renderer::build`]; `force` renders every page.
+    pub fn build_with(&self, out: &Path, progress: &Progress, force: bool) -> Result<BuildReport> {
         let start = Instant::now();
         let output = Output::begin(out)?;
         let content = self.content;
+        let out_abs = std::path::absolute(out)
+            .with_context(|| format!("cannot resolve {}", out.display()))?;
+        let previous = if force {
+            incremental::BuildManifest::empty(&out_abs)
+        } else {
+            incremental::BuildManifest::load(&content.root, &out_abs)
+        };
+        let mut next = incremental::BuildManifest {
+            out: out_abs,
+            stamp: previous.stamp.clone(),
+            ..Default::default()
+        };
+        let rendered = std::sync::atomic::AtomicUsize::new(0);
 
         let artist_views: Vec<ArtistView> = content
             .artists
@@ -267,19 +309,36 @@ impl<'a> Renderer<'a> {
             .count();
 
         let bar = progress.bar("Rendering", jobs.len() as u64);
-        type Rendered = (usize, LinkSummary, Vec<String>, Vec<String>);
+        type Rendered = (usize, incremental::LinkEntry);
         let results: Vec<Result<Rendered>> = jobs
             .par_iter()
             .map(|&(ai, link)| {
                 let artist = &content.artists[ai];
+                let rel = format!("{}/{}", artist.config.slug, link.config.slug);
+                let page = format!("{rel}/index.html");
+                let input = self.link_inputs(artist, link);
+                if let Some(prev) = previous.links.get(&rel).filter(|e| e.input == input) {
+                    if let Some(bytes) = incremental::reuse(out, &page, &prev.output) {
+                        output.write(&page, &bytes)?;
+                        bar.inc(1);
+                        return Ok((ai, prev.clone()));
+                    }
+                }
                 let (html, summary, warnings, tracks) =
                     self.render_link_tracks(artist, &artist_views[ai], link)?;
-                output.write(
-                    &format!("{}/{}/index.html", artist.config.slug, link.config.slug),
-                    html.as_bytes(),
-                )?;
+                output.write(&page, html.as_bytes())?;
+                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 bar.inc(1);
-                Ok((ai, summary, warnings, tracks))
+                Ok((
+                    ai,
+                    incremental::LinkEntry {
+                        input,
+                        output: incremental::output_hash(html.as_bytes()),
+                        summary,
+                        warnings,
+                        tracks,
+                    },
+                ))
             })
             .collect();
         bar.finish();
@@ -290,11 +349,12 @@ impl<'a> Renderer<'a> {
         let mut track_targets: Vec<(String, String)> = Vec::new();
         for r in results {
             match r {
-                Ok((ai, summary, mut w, tracks)) => {
-                    let rel = format!("{}/{}", content.artists[ai].config.slug, summary.slug);
-                    track_targets.extend(tracks.into_iter().map(|t| (t, rel.clone())));
-                    per_artist[ai].push(summary);
-                    warnings.append(&mut w);
+                Ok((ai, entry)) => {
+                    let rel = format!("{}/{}", content.artists[ai].config.slug, entry.summary.slug);
+                    track_targets.extend(entry.tracks.iter().map(|t| (t.clone(), rel.clone())));
+                    per_artist[ai].push(entry.summary.clone());
+                    warnings.extend(entry.warnings.iter().cloned());
+                    next.links.insert(rel, entry);
                 }
                 Err(e) => errors.push(e),
             }
@@ -323,13 +383,43 @@ impl<'a> Renderer<'a> {
             .zip(artist_views.par_iter())
             .zip(per_artist.par_iter())
             .map(|((artist, view), links)| {
+                let slug = &artist.config.slug;
+                let page = format!("{slug}/index.html");
+                // A hub shows its links' summaries; its links' own files are
+                // counted too, so editing a link re-renders its hub.
+                let input = artist
+                    .links
+                    .iter()
+                    .filter(|l| l.config.approved)
+                    .fold(incremental::Inputs::default(), |i, l| i.file(&l.file))
+                    .file(&Content::site_file(&content.root))
+                    .file(&artist.file)
+                    .file(&artist.catalog.artist_path())
+                    .text(&self.artist_theme(artist).fingerprint)
+                    .text(&serde_json::to_string(links)?)
+                    .finish();
+                if let Some(prev) = previous.hubs.get(slug).filter(|e| e.input == input) {
+                    if let Some(bytes) = incremental::reuse(out, &page, &prev.output) {
+                        output.write(&page, &bytes)?;
+                        return Ok((slug.clone(), prev.clone()));
+                    }
+                }
                 let html = self.render_hub(artist, view, links)?;
-                output.write(
-                    &format!("{}/index.html", artist.config.slug),
-                    html.as_bytes(),
-                )
+                output.write(&page, html.as_bytes())?;
+                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok((
+                    slug.clone(),
+                    incremental::PageEntry {
+                        input,
+                        output: incremental::output_hash(html.as_bytes()),
+                    },
+                ))
             })
-            .collect::<Result<()>>()?;
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .for_each(|(slug, entry)| {
+                next.hubs.insert(slug, entry);
+            });
 
         output.write("404.html", self.render_404()?.as_bytes())?;
         let mut urls = Vec::new();
@@ -381,7 +471,15 @@ impl<'a> Renderer<'a> {
         }
 
         output.commit()?;
+        // Without the record the next build renders everything: slower, never wrong.
+        if let Err(e) = next.save(&content.root) {
+            warnings.push(format!("{e:#}; the next build renders every page"));
+        }
+        let rendered = rendered.into_inner();
+        let pages = jobs.len() + content.artists.len();
         Ok(BuildReport {
+            rendered,
+            skipped: pages - rendered,
             out: out.to_path_buf(),
             links: jobs.len(),
             hubs: content.artists.len(),
