@@ -66,7 +66,9 @@ Render every approved Smart Link, every artist hub, sitemap.xml, robots.txt and
 
 The site is built in a staging directory beside --out and swapped into place
 only when every page rendered, so a failed build leaves the previous site as
-it was.
+it was. Pages whose inputs did not change since the last build (recorded in
+<content>/.smartlinks/build.json) are copied, not rendered; --force renders
+all. The output is the same either way.
 
 Example:
     smartlinks build --out public")]
@@ -197,6 +199,52 @@ Examples:
     smartlinks resolve https://open.spotify.com/album/1day0uyMToGjXyXSwqzZKk
     smartlinks resolve spotify:track:PYOHVRqbfjI2PzmEaFQ12Y")]
     Resolve(ResolveArgs),
+
+    /// Print what a paid campaign needs about one Smart Link, as JSON
+    #[command(long_about = "\
+Print what a paid campaign setup needs about one Smart Link, always as JSON:
+type (release or playlist), Spotify URI and URL, title, artist, artwork URL,
+release date, the Smart Link URL and its services (id, name, url) in the
+order the page shows them to a fan whose country is unknown.
+
+Takes ARTIST/SLUG or a pasted Spotify album, track or playlist link (a track
+is looked up on Spotify, so it needs SPOTIFY_CLIENT_ID and
+SPOTIFY_CLIENT_SECRET). A link that is not approved is refused: it is not
+published, so an ad must not point at it.
+
+Examples:
+    smartlinks campaign nova-lane/zoe-a-paris
+    smartlinks campaign https://open.spotify.com/album/1day0uyMToGjXyXSwqzZKk")]
+    Campaign(CampaignArgs),
+
+    /// Pull, build and deploy the site and the edge worker
+    #[command(long_about = "\
+Pull (unless --skip-pull), build, then deploy the site and the edge worker
+with wrangler, and print the address of every new or changed Smart Link
+(compared with the last publish, recorded in catalog/published.json).
+
+Cloudflare credentials come from CLOUDFLARE_API_TOKEN and
+CLOUDFLARE_ACCOUNT_ID and are checked before any work. Without Spotify
+credentials the pull is skipped with a warning. Before deploying, the site is
+checked against the Workers Static Assets limits: --max-files files per
+deployment (20000 on the free plan, 100000 on paid) and 25 MiB per file.
+
+--dry-run does everything but the upload (`wrangler deploy --dry-run`),
+needs no credentials and works offline; it records nothing.
+
+Wrangler is run from the folder of --wrangler-config: its
+node_modules/.bin/wrangler when there is one (`npm ci`), else `npx wrangler`;
+SMARTLINKS_WRANGLER names another.
+
+Exit codes: 0 published; 4 nothing changed (nothing deployed); 3 partial
+failure (the pull failed for some releases; the rest was published);
+1 failed (nothing deployed); 2 usage error.
+
+Examples:
+    smartlinks publish
+    smartlinks publish --dry-run --skip-pull
+    smartlinks publish --json --max-files 100000")]
+    Publish(PublishArgs),
 
     /// Fix, add or hide one service button on one Smart Link
     #[command(long_about = "\
@@ -403,6 +451,53 @@ pub struct BuildArgs {
     /// Where to write the site
     #[arg(long, default_value = "public", value_name = "DIR")]
     pub out: PathBuf,
+    /// Render every page, changed or not
+    #[arg(
+        long,
+        long_help = "Render every page, changed or not. Without it, pages whose inputs (content, \
+                     catalog, theme, site settings, this binary) did not change since the last build \
+                     are copied from it; the result is the same bytes. Example: smartlinks build --force"
+    )]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CampaignArgs {
+    /// ARTIST/SLUG, or a Spotify album, track or playlist link
+    #[arg(value_name = "LINK_OR_SPOTIFY_URL")]
+    pub target: String,
+}
+
+/// Workers Static Assets: files per deployment on the free plan.
+pub const FREE_PLAN_MAX_FILES: usize = 20_000;
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Where to write the site
+    #[arg(long, default_value = "public", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Build and bundle, but upload nothing (works offline)
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not pull from Spotify and Odesli first
+    #[arg(long)]
+    pub skip_pull: bool,
+    /// Most files a deployment may have (20000 free plan, 100000 paid)
+    #[arg(
+        long,
+        env = "SMARTLINKS_MAX_FILES",
+        default_value_t = FREE_PLAN_MAX_FILES,
+        value_name = "N",
+        long_help = "Most files one deployment may have: Workers Static Assets allow 20000 on the \
+                     free plan and 100000 on a paid plan. Example: --max-files 100000"
+    )]
+    pub max_files: usize,
+    /// The wrangler configuration of the site and worker
+    #[arg(long, default_value = "wrangler.toml", value_name = "FILE")]
+    pub wrangler_config: PathBuf,
+    /// Render every page, changed or not
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The preview server's default port.

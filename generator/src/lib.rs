@@ -12,6 +12,7 @@ pub mod http;
 pub mod odesli;
 pub mod output;
 pub mod progress;
+pub mod publish;
 pub mod pull;
 pub mod render;
 pub mod serve;

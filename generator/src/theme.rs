@@ -42,6 +42,9 @@ pub struct Theme {
     pub assets: BTreeMap<String, String>,
     /// The hashed static files to write: (path under the site root, bytes).
     pub asset_files: Vec<(String, Vec<u8>)>,
+    /// SHA-256 over every file of the theme (and the common files it uses):
+    /// pages of an unchanged theme need no re-render.
+    pub fingerprint: String,
 }
 
 /// Where the built-in themes come from: the copy inside the binary, or (for
@@ -196,12 +199,27 @@ impl Theme {
             assets.insert(logical.to_string(), hashed.clone());
             asset_files.push((hashed, bytes.clone()));
         }
+        let mut hasher = Sha256::new();
+        for (prefix, files) in [("common/", &common), ("own/", &own)] {
+            for (rel, bytes) in files.iter() {
+                hasher.update(prefix.as_bytes());
+                hasher.update(rel.as_bytes());
+                hasher.update([0]);
+                hasher.update(Sha256::digest(bytes));
+            }
+        }
+        let fingerprint = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Ok(Theme {
             name: name.to_string(),
             manifest,
             tera,
             assets,
             asset_files,
+            fingerprint,
         })
     }
 }

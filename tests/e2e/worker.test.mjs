@@ -183,6 +183,18 @@ describe("country-ordered pages", () => {
     assert.ok(res.headers.get("x-smartlinks-edge"), "pages do go through the worker");
   });
 
+  test("a shared track link redirects to its release without waking the worker", async () => {
+    const rules = readFileSync(join(dir, "public/_redirects"), "utf8").split("\n");
+    const line = rules.find((l) => l.startsWith("/t/") && l.endsWith(` /${ORDERED} 301`));
+    assert.ok(line, "_redirects sends the release's tracks to its page");
+    const [from, to] = line.split(" ");
+    const res = await request(from, { headers: { "User-Agent": FAN_UA } });
+    await res.text();
+    assert.equal(res.status, 301, from);
+    assert.equal(new URL(res.headers.get("location"), base).pathname, to);
+    assert.equal(res.headers.get("x-smartlinks-edge"), null, "the redirect is served as an asset rule");
+  });
+
   test("HEAD and If-None-Match behave as for a static site, per country", async () => {
     const fr = await page(ORDERED, { country: "FR" });
     const frTag = fr.headers.get("etag");

@@ -5,10 +5,12 @@ mod analytics;
 mod approve;
 mod artist;
 mod build;
+mod campaign;
 mod init;
 mod links;
 mod order;
 mod playlist;
+mod publish;
 mod pull;
 mod resolve;
 mod serve;
@@ -36,6 +38,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Resolve(args) => resolve::run(&g, args),
         Command::Service(args) => service::run(&g, args),
         Command::Order(args) => order::run(&g, args),
+        Command::Campaign(args) => campaign::run(&g, args),
+        Command::Publish(args) => publish::run(&g, args),
     }
 }
 

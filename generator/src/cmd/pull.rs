@@ -16,6 +16,28 @@ pub const EXIT_PARTIAL: u8 = 3;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 pub fn run(g: &GlobalArgs, args: PullArgs) -> Result<ExitCode> {
+    let report = execute(g, args)?;
+    if g.json {
+        super::print_json(&report)?;
+    } else if !g.quiet {
+        print_report(&report);
+    }
+    Ok(exit_code(&report))
+}
+
+/// The exit code a pull's report calls for.
+pub(crate) fn exit_code(report: &PullReport) -> ExitCode {
+    if report.interrupted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if report.failed > 0 {
+        ExitCode::from(EXIT_PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Checks the settings and credentials, then pulls; prints nothing.
+pub(crate) fn execute(g: &GlobalArgs, args: PullArgs) -> Result<PullReport> {
     let country = args.country.trim().to_ascii_uppercase();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         bail!(
@@ -40,24 +62,11 @@ pub fn run(g: &GlobalArgs, args: PullArgs) -> Result<ExitCode> {
         spotify: up.spotify(spotify_cfg),
         odesli: up.odesli(odesli_cfg),
     };
-    let report = up
-        .runtime
-        .block_on(pull(&content, &clients, &opts, &progress))?;
-    if g.json {
-        super::print_json(&report)?;
-    } else if !g.quiet {
-        print_report(&report);
-    }
-    Ok(if report.interrupted {
-        ExitCode::from(EXIT_INTERRUPTED)
-    } else if report.failed > 0 {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    up.runtime
+        .block_on(pull(&content, &clients, &opts, &progress))
 }
 
-fn print_report(report: &PullReport) {
+pub(crate) fn print_report(report: &PullReport) {
     for a in &report.artists {
         if let Some(e) = &a.error {
             println!("{}: not pulled: {e}", a.artist);

@@ -1,7 +1,9 @@
 //! Renders a loaded content directory into a static site.
 
+pub mod incremental;
 pub mod jsonld;
 pub mod markdown;
+pub mod redirects;
 pub mod sitemap;
 pub mod view;
 
@@ -27,6 +29,9 @@ pub struct BuildReport {
     pub hubs: usize,
     pub unapproved: usize,
     pub assets: usize,
+    /// Link pages and hubs rendered; the others were unchanged and copied.
+    pub rendered: usize,
+    pub skipped: usize,
     pub warnings: Vec<String>,
     #[serde(serialize_with = "as_secs")]
     pub elapsed: Duration,
@@ -154,7 +159,28 @@ impl<'a> Renderer<'a> {
         artist_view: &ArtistView,
         link: &Link,
     ) -> Result<(String, LinkSummary, Vec<String>)> {
+        let (html, summary, warnings, _) = self.render_link_tracks(artist, artist_view, link)?;
+        Ok((html, summary, warnings))
+    }
+
+    /// [`Renderer::render_link`], plus the Spotify ids of a release's
+    /// tracks, which redirect to its page.
+    fn render_link_tracks(
+        &self,
+        artist: &Artist,
+        artist_view: &ArtistView,
+        link: &Link,
+    ) -> Result<(String, LinkSummary, Vec<String>, Vec<String>)> {
         let data = LinkData::load(artist, link)?;
+        let tracks = match &data {
+            LinkData::Release { album, .. } => album
+                .tracks
+                .items
+                .iter()
+                .filter_map(|t| t.id.clone())
+                .collect(),
+            LinkData::Playlist { .. } => Vec::new(),
+        };
         let (view, warnings) = link_view(&self.site, artist, link, &data);
         let theme = self.link_theme(artist, link);
         let page = LinkPage {
@@ -175,7 +201,7 @@ impl<'a> Renderer<'a> {
             .into_iter()
             .map(|w| format!("{}: {w}", link.file.display()))
             .collect();
-        Ok((html, view.summary(), warnings))
+        Ok((html, view.summary(), warnings, tracks))
     }
 
     pub fn render_hub(
@@ -214,11 +240,49 @@ impl<'a> Renderer<'a> {
     }
 
     /// Builds the whole site into `out`, replacing what was there only if
-    /// every page rendered.
+    /// every page rendered. Pages whose inputs did not change since the last
+    /// build are copied from it.
     pub fn build(&self, out: &Path, progress: &Progress) -> Result<BuildReport> {
+        self.build_with(out, progress, false)
+    }
+
+    /// What goes into a link page besides the binary.
+    fn link_inputs(&self, artist: &Artist, link: &Link) -> String {
+        let mut inputs = incremental::Inputs::default()
+            .file(&Content::site_file(&self.content.root))
+            .file(&artist.file)
+            .file(&artist.catalog.artist_path())
+            .file(&link.file)
+            .text(&self.link_theme(artist, link).fingerprint);
+        inputs = match link.source.kind {
+            crate::content::SpotifyKind::Playlist => {
+                inputs.file(&artist.catalog.playlist_path(&link.source.id))
+            }
+            _ => inputs
+                .file(&artist.catalog.album_path(&link.source.id))
+                .file(&artist.catalog.odesli_path(&link.source.id)),
+        };
+        inputs.finish()
+    }
+
+    /// Like [`Renderer::build`]; `force` renders every page.
+    pub fn build_with(&self, out: &Path, progress: &Progress, force: bool) -> Result<BuildReport> {
         let start = Instant::now();
         let output = Output::begin(out)?;
         let content = self.content;
+        let out_abs = std::path::absolute(out)
+            .with_context(|| format!("cannot resolve {}", out.display()))?;
+        let previous = if force {
+            incremental::BuildManifest::empty(&out_abs)
+        } else {
+            incremental::BuildManifest::load(&content.root, &out_abs)
+        };
+        let mut next = incremental::BuildManifest {
+            out: out_abs,
+            stamp: previous.stamp.clone(),
+            ..Default::default()
+        };
+        let rendered = std::sync::atomic::AtomicUsize::new(0);
 
         let artist_views: Vec<ArtistView> = content
             .artists
@@ -245,18 +309,36 @@ impl<'a> Renderer<'a> {
             .count();
 
         let bar = progress.bar("Rendering", jobs.len() as u64);
-        let results: Vec<Result<(usize, LinkSummary, Vec<String>)>> = jobs
+        type Rendered = (usize, incremental::LinkEntry);
+        let results: Vec<Result<Rendered>> = jobs
             .par_iter()
             .map(|&(ai, link)| {
                 let artist = &content.artists[ai];
-                let (html, summary, warnings) =
-                    self.render_link(artist, &artist_views[ai], link)?;
-                output.write(
-                    &format!("{}/{}/index.html", artist.config.slug, link.config.slug),
-                    html.as_bytes(),
-                )?;
+                let rel = format!("{}/{}", artist.config.slug, link.config.slug);
+                let page = format!("{rel}/index.html");
+                let input = self.link_inputs(artist, link);
+                if let Some(prev) = previous.links.get(&rel).filter(|e| e.input == input) {
+                    if let Some(bytes) = incremental::reuse(out, &page, &prev.output) {
+                        output.write(&page, &bytes)?;
+                        bar.inc(1);
+                        return Ok((ai, prev.clone()));
+                    }
+                }
+                let (html, summary, warnings, tracks) =
+                    self.render_link_tracks(artist, &artist_views[ai], link)?;
+                output.write(&page, html.as_bytes())?;
+                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 bar.inc(1);
-                Ok((ai, summary, warnings))
+                Ok((
+                    ai,
+                    incremental::LinkEntry {
+                        input,
+                        output: incremental::output_hash(html.as_bytes()),
+                        summary,
+                        warnings,
+                        tracks,
+                    },
+                ))
             })
             .collect();
         bar.finish();
@@ -264,11 +346,15 @@ impl<'a> Renderer<'a> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let mut per_artist: Vec<Vec<LinkSummary>> = vec![Vec::new(); content.artists.len()];
+        let mut track_targets: Vec<(String, String)> = Vec::new();
         for r in results {
             match r {
-                Ok((ai, summary, mut w)) => {
-                    per_artist[ai].push(summary);
-                    warnings.append(&mut w);
+                Ok((ai, entry)) => {
+                    let rel = format!("{}/{}", content.artists[ai].config.slug, entry.summary.slug);
+                    track_targets.extend(entry.tracks.iter().map(|t| (t.clone(), rel.clone())));
+                    per_artist[ai].push(entry.summary.clone());
+                    warnings.extend(entry.warnings.iter().cloned());
+                    next.links.insert(rel, entry);
                 }
                 Err(e) => errors.push(e),
             }
@@ -297,13 +383,43 @@ impl<'a> Renderer<'a> {
             .zip(artist_views.par_iter())
             .zip(per_artist.par_iter())
             .map(|((artist, view), links)| {
+                let slug = &artist.config.slug;
+                let page = format!("{slug}/index.html");
+                // A hub shows its links' summaries; its links' own files are
+                // counted too, so editing a link re-renders its hub.
+                let input = artist
+                    .links
+                    .iter()
+                    .filter(|l| l.config.approved)
+                    .fold(incremental::Inputs::default(), |i, l| i.file(&l.file))
+                    .file(&Content::site_file(&content.root))
+                    .file(&artist.file)
+                    .file(&artist.catalog.artist_path())
+                    .text(&self.artist_theme(artist).fingerprint)
+                    .text(&serde_json::to_string(links)?)
+                    .finish();
+                if let Some(prev) = previous.hubs.get(slug).filter(|e| e.input == input) {
+                    if let Some(bytes) = incremental::reuse(out, &page, &prev.output) {
+                        output.write(&page, &bytes)?;
+                        return Ok((slug.clone(), prev.clone()));
+                    }
+                }
                 let html = self.render_hub(artist, view, links)?;
-                output.write(
-                    &format!("{}/index.html", artist.config.slug),
-                    html.as_bytes(),
-                )
+                output.write(&page, html.as_bytes())?;
+                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok((
+                    slug.clone(),
+                    incremental::PageEntry {
+                        input,
+                        output: incremental::output_hash(html.as_bytes()),
+                    },
+                ))
             })
-            .collect::<Result<()>>()?;
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .for_each(|(slug, entry)| {
+                next.hubs.insert(slug, entry);
+            });
 
         output.write("404.html", self.render_404()?.as_bytes())?;
         let mut urls = Vec::new();
@@ -330,6 +446,21 @@ impl<'a> Renderer<'a> {
             &serde_json::to_vec(&manifest).context("cannot serialize the links manifest")?,
         )?;
 
+        // Renamed links' old addresses and shared track links.
+        let current: std::collections::BTreeMap<String, String> = jobs
+            .iter()
+            .map(|&(ai, l)| {
+                (
+                    l.source.uri(),
+                    format!("{}/{}", content.artists[ai].config.slug, l.config.slug),
+                )
+            })
+            .collect();
+        let published = crate::publish::Published::load(&content.root)?;
+        let rules = redirects::Redirects::new(&self.site, published.moved(&current), track_targets);
+        warnings.extend(rules.warning());
+        output.write(redirects::FILE, rules.text().as_bytes())?;
+
         let mut written = BTreeSet::new();
         for theme in self.themes.values() {
             for (path, bytes) in &theme.asset_files {
@@ -340,7 +471,15 @@ impl<'a> Renderer<'a> {
         }
 
         output.commit()?;
+        // Without the record the next build renders everything: slower, never wrong.
+        if let Err(e) = next.save(&content.root) {
+            warnings.push(format!("{e:#}; the next build renders every page"));
+        }
+        let rendered = rendered.into_inner();
+        let pages = jobs.len() + content.artists.len();
         Ok(BuildReport {
+            rendered,
+            skipped: pages - rendered,
             out: out.to_path_buf(),
             links: jobs.len(),
             hubs: content.artists.len(),

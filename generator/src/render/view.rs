@@ -45,7 +45,7 @@ impl SiteView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ImageView {
     pub url: String,
     pub width: Option<u32>,
@@ -210,15 +210,16 @@ impl PixelsView {
     }
 }
 
-/// What a hub page and the sitemap need of a rendered link.
-#[derive(Debug, Clone, Serialize)]
+/// What a hub page and the sitemap need of a rendered link. Kept in the
+/// build manifest, so an unchanged link's hub entry needs no re-render.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct LinkSummary {
-    pub kind: &'static str,
+    pub kind: String,
     pub slug: String,
     pub title: String,
     pub url: String,
     pub path: String,
-    pub type_label: &'static str,
+    pub type_label: String,
     pub release_date: Option<String>,
     pub year: Option<String>,
     pub cover: Option<ImageView>,
@@ -227,12 +228,12 @@ pub struct LinkSummary {
 impl LinkView {
     pub fn summary(&self) -> LinkSummary {
         LinkSummary {
-            kind: self.kind,
+            kind: self.kind.to_string(),
             slug: self.slug.clone(),
             title: self.title.clone(),
             url: self.url.clone(),
             path: self.path.clone(),
-            type_label: self.type_label,
+            type_label: self.type_label.to_string(),
             release_date: self.release_date.clone(),
             year: self.year.clone(),
             cover: self.cover.clone(),

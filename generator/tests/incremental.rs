@@ -1,0 +1,149 @@
+//! Incremental builds: only pages whose inputs changed are rendered, and
+//! the site is byte for byte what a full build makes.
+
+mod common;
+
+use common::{snapshot, Site};
+use serde_json::Value;
+
+/// Builds into `public/` with `--json` and returns the report.
+fn build(site: &Site, extra: &[&str]) -> Value {
+    let out_dir = site.out();
+    let mut args = vec!["--json", "build", "--out", out_dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = site.run(&args);
+    assert!(
+        out.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn counts(report: &Value) -> (u64, u64) {
+    (
+        report["rendered"].as_u64().unwrap(),
+        report["skipped"].as_u64().unwrap(),
+    )
+}
+
+/// A full build of the same content into a second folder, for comparison.
+fn full_build_snapshot(site: &Site) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let other = site.dir.path().join("full");
+    let out = site.run(&["build", "--force", "--out", other.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    snapshot(&other)
+}
+
+#[test]
+fn an_unchanged_site_renders_nothing_and_force_renders_everything() {
+    let site = Site::sample();
+    // 12 approved links and 3 hubs.
+    assert_eq!(counts(&build(&site, &[])), (15, 0));
+    assert_eq!(counts(&build(&site, &[])), (0, 15));
+    assert_eq!(counts(&build(&site, &["--force"])), (15, 0));
+}
+
+#[test]
+fn changing_one_link_rerenders_its_page_and_hub_and_matches_a_full_build() {
+    let site = Site::sample();
+    build(&site, &[]);
+    let other_before = std::fs::read(site.out().join("koji-mori/osaka-blue/index.html")).unwrap();
+    site.edit("links/nova-lane/sunflower.toml", |t| {
+        t + "description = \"Out **now** everywhere.\"\n"
+    });
+    let report = build(&site, &[]);
+    // The link's page and its artist's hub.
+    assert_eq!(counts(&report), (2, 13));
+    let page = std::fs::read_to_string(site.out().join("nova-lane/sunflower/index.html")).unwrap();
+    assert!(page.contains("<strong>now</strong>"));
+    assert_eq!(
+        std::fs::read(site.out().join("koji-mori/osaka-blue/index.html")).unwrap(),
+        other_before
+    );
+    assert_eq!(snapshot(&site.out()), full_build_snapshot(&site));
+}
+
+#[test]
+fn changing_catalog_data_rerenders_that_release() {
+    let site = Site::sample();
+    build(&site, &[]);
+    // koji-mori/osaka-blue's Spotify data: a new name.
+    let link = site.read("links/koji-mori/osaka-blue.toml");
+    let id = link
+        .lines()
+        .find_map(|l| l.strip_prefix("source = \"spotify:album:"))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string();
+    site.edit(&format!("catalog/koji-mori/albums/{id}.json"), |t| {
+        t.replacen(
+            "\"name\": \"Ōsaka Blue\"",
+            "\"name\": \"Ōsaka Blue (Remastered)\"",
+            1,
+        )
+    });
+    let report = build(&site, &[]);
+    assert_eq!(
+        counts(&report),
+        (2, 13),
+        "the page and its hub, whose list shows the title"
+    );
+    let hub = std::fs::read_to_string(site.out().join("koji-mori/index.html")).unwrap();
+    assert!(hub.contains("Ōsaka Blue (Remastered)"));
+    assert_eq!(snapshot(&site.out()), full_build_snapshot(&site));
+}
+
+#[test]
+fn changing_a_theme_file_rerenders_only_that_themes_pages() {
+    let site = Site::sample();
+    build(&site, &[]);
+    // Two links use the minimal theme: nova-lane/premiere-lumiere and koji-mori/osaka-blue.
+    let page = |rel: &str| std::fs::read(site.out().join(rel).join("index.html")).unwrap();
+    let (minimal_before, other_before) = (
+        page("nova-lane/premiere-lumiere"),
+        page("nova-lane/sunflower"),
+    );
+    let css = std::fs::read_to_string(common::repo_root().join("themes/minimal/static/style.css"))
+        .unwrap();
+    site.write(
+        "themes/minimal/static/style.css",
+        &format!("{css}\n.changed {{ color: red }}\n"),
+    );
+    let report = build(&site, &[]);
+    assert_eq!(counts(&report), (2, 13));
+    // They link to the new stylesheet; the others are as they were.
+    assert_ne!(page("nova-lane/premiere-lumiere"), minimal_before);
+    assert_eq!(page("nova-lane/sunflower"), other_before);
+    assert_eq!(snapshot(&site.out()), full_build_snapshot(&site));
+}
+
+#[test]
+fn a_tampered_previous_page_is_rendered_again() {
+    let site = Site::sample();
+    build(&site, &[]);
+    let page = site.out().join("nova-lane/zoe-a-paris/index.html");
+    std::fs::write(&page, "tampered").unwrap();
+    assert_eq!(counts(&build(&site, &[])), (1, 14));
+    assert_ne!(std::fs::read_to_string(&page).unwrap(), "tampered");
+}
+
+#[test]
+fn a_failed_incremental_build_leaves_the_previous_site() {
+    let site = Site::sample();
+    build(&site, &[]);
+    let before = snapshot(&site.out());
+    site.edit("links/nova-lane/sunflower.toml", |t| {
+        t.replace(
+            "approved = true",
+            "approved = true\ntheme = \"no-such-theme\"",
+        )
+    });
+    let err = site.build_fails();
+    assert!(err.contains("no-such-theme"), "{err}");
+    assert_eq!(snapshot(&site.out()), before);
+}
