@@ -17,6 +17,7 @@ import { buildWorker, configureWorker, request as httpRequest, startWorker } fro
 const ROOT = resolve(import.meta.dirname, "../..");
 const ORDERED = "nova-lane/zoe-a-paris";
 const FIXED = "ada-okafor/owambe-season";
+const RENAMED = "/nova-lane/zoe-in-paris";
 const SITE_ORIGIN = "https://play.example.com";
 const FAN_UA =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
@@ -114,6 +115,8 @@ before(
       stdio: ["ignore", "ignore", "inherit"],
     });
     assert.ok(embeddedOrders(readFileSync(join(pub, ORDERED, "index.html"), "utf8")), `the build embeds orders in ${ORDERED}`);
+    // A renamed link's rule, as the build writes one from the publish record.
+    writeFileSync(join(pub, "_redirects"), `${readFileSync(join(pub, "_redirects"), "utf8")}${RENAMED} /${ORDERED} 301\n`);
     buildWorker();
     wranglerCli = configureWorker(dir, pub);
     wranglerCli(["d1", "migrations", "apply", "DB", "--local", "--persist-to", join(dir, "state")]);
@@ -193,6 +196,14 @@ describe("country-ordered pages", () => {
     assert.equal(res.status, 301, from);
     assert.equal(new URL(res.headers.get("location"), base).pathname, to);
     assert.equal(res.headers.get("x-smartlinks-edge"), null, "the redirect is served as an asset rule");
+  });
+
+  test("a renamed link's old address answers 301 to its page through the worker", async () => {
+    const res = await request(RENAMED, { headers: { "User-Agent": FAN_UA, "MF-CF-Blob": cfBlob("FR") } });
+    await res.text();
+    assert.equal(res.status, 301);
+    assert.equal(new URL(res.headers.get("location"), base).pathname, `/${ORDERED}`);
+    assert.equal(res.headers.get("x-smartlinks-edge"), "passthrough", "the page route passes the rule's answer on");
   });
 
   test("HEAD and If-None-Match behave as for a static site, per country", async () => {

@@ -1,7 +1,9 @@
 //! `GET`/`HEAD` of a page: the static page from the assets binding, with the
 //! service buttons in the visitor's country order.
 
-use worker::{Method, Request, Response, ResponseBody, Result, RouteContext};
+use worker::{
+    Method, Request, RequestInit, RequestRedirect, Response, ResponseBody, Result, RouteContext,
+};
 
 use super::{copy_headers, country};
 use crate::config::ASSETS_BINDING;
@@ -17,11 +19,15 @@ pub async fn get(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let head = req.method() == Method::Head;
     // Fetched without the visitor's conditional headers: the asset server
     // would compare them with the built page's tag, not the tag of the order
-    // this visitor gets. They are evaluated below instead.
+    // this visitor gets. They are evaluated below instead. Redirects from
+    // `_redirects` (a renamed link's old address) go back to the visitor as
+    // they are instead of being followed here.
+    let mut init = RequestInit::new();
+    init.with_redirect(RequestRedirect::Manual);
     let mut asset = ctx
         .env
         .assets(ASSETS_BINDING)?
-        .fetch(req.url()?.to_string(), None)
+        .fetch(req.url()?.to_string(), Some(init))
         .await?;
     let status = asset.status_code();
     let headers = copy_headers(asset.headers());
