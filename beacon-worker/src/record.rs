@@ -5,21 +5,7 @@
 use smartlinks_core::beacon::Event;
 
 /// Analytics Engine blob names, in order (`blob1` is `BLOBS[0]`).
-pub const BLOBS: [&str; 13] = [
-    "kind",
-    "artist",
-    "link",
-    "service",
-    "country",
-    "referrer",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "device",
-    "locale",
-];
+pub const BLOBS: [&str; 13] = smartlinks_core::beacon::ae::FIELDS;
 
 /// Analytics Engine double names, in order: `events` is always 1 (the
 /// data point stands for one event; sampled rows count with

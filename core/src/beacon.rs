@@ -304,6 +304,23 @@ pub mod ae {
     pub const EVENTS: &str = "double1";
     /// Number of blobs a data point carries.
     pub const BLOBS: usize = 13;
+    /// The event's field names in blob order (`blob1` is `FIELDS[0]`); also
+    /// the column names of the local SQLite store and of the D1 table.
+    pub const FIELDS: [&str; BLOBS] = [
+        "kind",
+        "artist",
+        "link",
+        "service",
+        "country",
+        "referrer",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "device",
+        "locale",
+    ];
 }
 
 impl Event {

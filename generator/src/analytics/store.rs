@@ -34,21 +34,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Columns of `events` a report may group by.
-pub const COLUMNS: &[&str] = &[
-    "kind",
-    "artist",
-    "link",
-    "service",
-    "country",
-    "referrer",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "device",
-    "locale",
-];
+pub const COLUMNS: &[&str] = &smartlinks_core::beacon::ae::FIELDS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
