@@ -1,41 +1,103 @@
 //! The one place that writes the built site.
 //!
-//! Pages are written into a staging directory beside the target; only when
-//! every page is written is it swapped into place. A build that fails, or is
-//! killed, leaves the previous site exactly as it was.
+//! Pages are written into a staging directory beside the target, and only
+//! when every page is written do they reach the site:
+//!
+//! - a full build ([`Output::replace`]) swaps the whole staged site into
+//!   place with one atomic rename;
+//! - an incremental build ([`Output::update`]) stages only the files that
+//!   changed, writes a journal naming them, then renames each into the site
+//!   and removes the files that went away. If that is interrupted, the next
+//!   build finishes it from the journal before it starts.
+//!
+//! A build that fails, or is killed before its commit, leaves the previous
+//! site exactly as it was.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::render::incremental::Stamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Replace,
+    Update,
+}
 
 pub struct Output {
     staging: tempfile::TempDir,
     target: PathBuf,
+    mode: Mode,
+    /// Files written and removed, for an update's journal.
+    written: Mutex<Vec<String>>,
+    removed: Mutex<Vec<String>>,
+}
+
+/// What an update commit does, written before it starts so an interrupted
+/// commit can be finished.
+#[derive(Serialize, Deserialize)]
+struct Journal {
+    staging: PathBuf,
+    written: Vec<String>,
+    removed: Vec<String>,
+}
+
+fn journal_path(target: &Path) -> PathBuf {
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    target.with_file_name(format!(".{name}.commit.json"))
+}
+
+fn staging_prefix(target: &Path) -> String {
+    format!(
+        ".{}.staging-",
+        target.file_name().unwrap_or_default().to_string_lossy()
+    )
 }
 
 impl Output {
-    /// Starts a build whose result will replace `target`.
+    /// Starts a build whose result will replace `target` as a whole.
+    pub fn replace(target: &Path) -> Result<Output> {
+        Self::begin_with(target, Mode::Replace)
+    }
+
+    /// Starts a build that changes some files of the site at `target` and
+    /// leaves the others as they are.
+    pub fn update(target: &Path) -> Result<Output> {
+        Self::begin_with(target, Mode::Update)
+    }
+
+    /// Like [`Output::replace`].
     pub fn begin(target: &Path) -> Result<Output> {
+        Self::replace(target)
+    }
+
+    fn begin_with(target: &Path, mode: Mode) -> Result<Output> {
         let name = target
             .file_name()
-            .with_context(|| format!("output directory {} has no name", target.display()))?
-            .to_string_lossy()
-            .into_owned();
+            .with_context(|| format!("output directory {} has no name", target.display()))?;
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
+        let target = parent.join(name);
+        recover(&target)?;
         let staging = tempfile::Builder::new()
-            .prefix(&format!(".{name}.staging-"))
+            .prefix(&staging_prefix(&target))
             .tempdir_in(&parent)
             .with_context(|| {
                 format!("cannot create a staging directory in {}", parent.display())
             })?;
         Ok(Output {
             staging,
-            target: target.to_path_buf(),
+            target,
+            mode,
+            written: Mutex::default(),
+            removed: Mutex::default(),
         })
     }
 
@@ -44,15 +106,58 @@ impl Output {
         self.staging.path()
     }
 
-    /// Writes one file at `rel` (a `/`-separated path inside the site).
-    /// A path that could leave the site (`..`, absolute) is refused.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+    /// Writes one file at `rel` (a `/`-separated path inside the site) and
+    /// returns its stamp. A path that could leave the site (`..`,
+    /// absolute) is refused.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<Stamp> {
         let path = self.resolve(rel)?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        if self.mode == Mode::Update {
+            self.written
+                .lock()
+                .expect("not poisoned")
+                .push(rel.to_string());
+        }
+        let meta = std::fs::metadata(&path)
+            .with_context(|| format!("cannot read back {}", path.display()))?;
+        Ok(Stamp::of(&meta))
+    }
+
+    /// Like [`Output::write`], but an update leaves a file that already
+    /// holds these bytes alone.
+    pub fn write_if_changed(&self, rel: &str, bytes: &[u8]) -> Result<Stamp> {
+        if let Some(current) = self.current(rel) {
+            if let Ok(meta) = std::fs::metadata(&current) {
+                if meta.len() == bytes.len() as u64
+                    && std::fs::read(&current).is_ok_and(|b| b == bytes)
+                {
+                    return Ok(Stamp::of(&meta));
+                }
+            }
+        }
+        self.write(rel, bytes)
+    }
+
+    /// In an update, removes the site's file at `rel` when the build
+    /// commits; a full build simply does not write it.
+    pub fn remove(&self, rel: &str) -> Result<()> {
+        self.resolve(rel)?;
+        if self.mode == Mode::Update {
+            self.removed
+                .lock()
+                .expect("not poisoned")
+                .push(rel.to_string());
+        }
+        Ok(())
+    }
+
+    /// The site's current file at `rel`, when the build updates a site.
+    pub fn current(&self, rel: &str) -> Option<PathBuf> {
+        (self.mode == Mode::Update).then(|| self.target.join(rel))
     }
 
     fn resolve(&self, rel: &str) -> Result<PathBuf> {
@@ -69,24 +174,101 @@ impl Output {
         Ok(self.staging.path().join(rel_path))
     }
 
-    /// Swaps the staged site into place.
+    /// Puts the staged files in place.
     pub fn commit(self) -> Result<()> {
         let staged = self.staging.keep();
-        if self.target.exists() {
-            exchange(&staged, &self.target).with_context(|| {
+        match self.mode {
+            Mode::Update if self.target.is_dir() => {
+                let journal = Journal {
+                    staging: staged,
+                    written: self.written.into_inner().expect("not poisoned"),
+                    removed: self.removed.into_inner().expect("not poisoned"),
+                };
+                let path = journal_path(&self.target);
+                crate::content::write::write_atomic(&path, &serde_json::to_vec(&journal)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                apply(&self.target, &journal)
+            }
+            _ if self.target.exists() => {
+                exchange(&staged, &self.target).with_context(|| {
+                    format!("cannot move the new site into {}", self.target.display())
+                })?;
+                // `staged` now holds the previous site.
+                std::fs::remove_dir_all(&staged).with_context(|| {
+                    format!("cannot remove the previous site at {}", staged.display())
+                })
+            }
+            _ => std::fs::rename(&staged, &self.target).with_context(|| {
                 format!("cannot move the new site into {}", self.target.display())
-            })?;
-            // `staged` now holds the previous site.
-            std::fs::remove_dir_all(&staged).with_context(|| {
-                format!("cannot remove the previous site at {}", staged.display())
-            })?;
-        } else {
-            std::fs::rename(&staged, &self.target).with_context(|| {
-                format!("cannot move the new site into {}", self.target.display())
-            })?;
+            }),
         }
-        Ok(())
     }
+}
+
+/// Carries out a journal: moves its staged files into the site, removes the
+/// files that went away, then drops the journal and the staging directory.
+/// Every step can be repeated, so an interrupted commit is finished by
+/// running it again.
+fn apply(target: &Path, journal: &Journal) -> Result<()> {
+    for rel in &journal.written {
+        let from = journal.staging.join(rel);
+        let to = target.join(rel);
+        if !from.exists() {
+            continue; // moved before the interruption
+        }
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::rename(&from, &to).with_context(|| format!("cannot update {}", to.display()))?;
+    }
+    for rel in &journal.removed {
+        let path = target.join(rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        }
+        // Empty folders left behind go too; a folder still holding files stays.
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != target) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&journal.staging);
+    let path = journal_path(target);
+    std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))
+}
+
+/// Before a build starts: finishes a commit that was interrupted, and
+/// removes staging directories that killed builds left behind.
+fn recover(target: &Path) -> Result<()> {
+    let path = journal_path(target);
+    if let Ok(bytes) = std::fs::read(&path) {
+        match serde_json::from_slice::<Journal>(&bytes) {
+            Ok(journal) => apply(target, &journal).with_context(|| {
+                format!("cannot finish the update recorded in {}", path.display())
+            })?,
+            // A journal is written whole or not at all; this one is not ours.
+            Err(e) => bail!(
+                "{} is not a build journal ({e}); move it away and build again",
+                path.display()
+            ),
+        }
+    }
+    let parent = target.parent().unwrap_or(Path::new("."));
+    let prefix = staging_prefix(target);
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Atomically exchanges two directories where the OS can; otherwise moves the
@@ -142,5 +324,77 @@ mod tests {
         assert_eq!(std::fs::read(target.join("new.html")).unwrap(), b"new");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "staging directories are cleaned up");
+    }
+
+    #[test]
+    fn an_update_changes_only_its_files_and_removes_the_ones_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let first = Output::replace(&target).unwrap();
+        for f in ["a/index.html", "b/index.html", "c/x/index.html"] {
+            first.write(f, b"old").unwrap();
+        }
+        first.commit().unwrap();
+        let update = Output::update(&target).unwrap();
+        update.write("a/index.html", b"new").unwrap();
+        update.remove("c/x/index.html").unwrap();
+        update.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"new");
+        assert_eq!(std::fs::read(target.join("b/index.html")).unwrap(), b"old");
+        assert!(!target.join("c").exists(), "empty folders go too");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no journal or staging directory is left"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_update_is_finished_by_the_next_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let first = Output::replace(&target).unwrap();
+        first.write("a/index.html", b"old").unwrap();
+        first.write("b/index.html", b"old").unwrap();
+        first.commit().unwrap();
+
+        // What a commit killed after its journal, after moving one file, leaves.
+        let update = Output::update(&target).unwrap();
+        update.write("a/index.html", b"new").unwrap();
+        update.write("b/index.html", b"new").unwrap();
+        let staging = update.staging.keep();
+        let journal = Journal {
+            staging: staging.clone(),
+            written: vec!["a/index.html".into(), "b/index.html".into()],
+            removed: vec![],
+        };
+        std::fs::write(journal_path(&target), serde_json::to_vec(&journal).unwrap()).unwrap();
+        std::fs::rename(staging.join("a/index.html"), target.join("a/index.html")).unwrap();
+
+        // The next build finishes it before starting.
+        let next = Output::update(&target).unwrap();
+        assert_eq!(std::fs::read(target.join("b/index.html")).unwrap(), b"new");
+        assert!(!staging.exists());
+        assert!(!journal_path(&target).exists());
+        drop(next);
+    }
+
+    #[test]
+    fn staging_directories_of_killed_builds_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let killed = Output::replace(&target).unwrap();
+        killed.write("a.html", b"x").unwrap();
+        let left = killed.staging.keep();
+        let other = dir.path().join(".public-2.staging-abc");
+        std::fs::create_dir(&other).unwrap();
+        let next = Output::replace(&target).unwrap();
+        assert!(!left.exists());
+        assert!(
+            other.exists(),
+            "another site's staging directory is not ours"
+        );
+        drop(next);
     }
 }

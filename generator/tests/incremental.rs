@@ -20,6 +20,11 @@ fn build(site: &Site, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+fn inode(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().ino()
+}
+
 fn counts(report: &Value) -> (u64, u64) {
     (
         report["rendered"].as_u64().unwrap(),
@@ -49,16 +54,19 @@ fn an_unchanged_site_renders_nothing_and_force_renders_everything() {
 }
 
 #[test]
-fn changing_one_link_rerenders_its_page_and_hub_and_matches_a_full_build() {
+fn changing_one_links_text_rerenders_only_its_page_and_matches_a_full_build() {
     let site = Site::sample();
     build(&site, &[]);
     let other_before = std::fs::read(site.out().join("koji-mori/osaka-blue/index.html")).unwrap();
+    let hub = site.out().join("nova-lane/index.html");
+    let hub_before = inode(&hub);
     site.edit("links/nova-lane/sunflower.toml", |t| {
         t + "description = \"Out **now** everywhere.\"\n"
     });
     let report = build(&site, &[]);
-    // The link's page and its artist's hub.
-    assert_eq!(counts(&report), (2, 13));
+    // The description is not on the hub, which is neither rendered nor rewritten.
+    assert_eq!(counts(&report), (1, 14));
+    assert_eq!(inode(&hub), hub_before);
     let page = std::fs::read_to_string(site.out().join("nova-lane/sunflower/index.html")).unwrap();
     assert!(page.contains("<strong>now</strong>"));
     assert_eq!(
@@ -146,4 +154,79 @@ fn a_failed_incremental_build_leaves_the_previous_site() {
     let err = site.build_fails();
     assert!(err.contains("no-such-theme"), "{err}");
     assert_eq!(snapshot(&site.out()), before);
+}
+
+#[test]
+fn an_in_place_edit_of_the_same_size_right_after_a_build_is_seen() {
+    let site = Site::sample();
+    build(&site, &[]);
+    // Same length, same file, within the same second as the build: only
+    // the bytes tell the difference.
+    site.edit("links/nova-lane/sunflower.toml", |t| {
+        t + "description = \"AAAA\"\n"
+    });
+    build(&site, &[]);
+    let file = site.content().join("links/nova-lane/sunflower.toml");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("AAAA", "BBBB");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .unwrap();
+    assert_eq!(counts(&build(&site, &[])).0, 1);
+    let page = std::fs::read_to_string(site.out().join("nova-lane/sunflower/index.html")).unwrap();
+    assert!(page.contains("BBBB"));
+}
+
+#[test]
+fn adding_and_removing_links_and_artists_matches_a_full_build() {
+    let site = Site::sample();
+    build(&site, &[]);
+    // A new link for an existing release of nova-lane, under a second slug,
+    // is refused (one link per release), so approve the unapproved one and
+    // remove another link file instead.
+    let unapproved = std::fs::read_dir(site.content().join("links"))
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
+        .map(|f| f.path())
+        .find(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .contains("approved = false")
+        })
+        .expect("the sample has an unapproved link");
+    let text = std::fs::read_to_string(&unapproved).unwrap();
+    std::fs::write(
+        &unapproved,
+        text.replace("approved = false", "approved = true"),
+    )
+    .unwrap();
+    std::fs::remove_file(site.content().join("links/koji-mori/osaka-blue.toml")).unwrap();
+    let report = build(&site, &[]);
+    assert_eq!(report["links"].as_u64(), Some(12));
+    assert!(!site.out().join("koji-mori/osaka-blue").exists());
+    assert_eq!(snapshot(&site.out()), full_build_snapshot(&site));
+
+    // An artist who leaves takes their hub and pages along.
+    std::fs::remove_file(site.content().join("artists/ada-okafor.toml")).unwrap();
+    std::fs::remove_dir_all(site.content().join("links/ada-okafor")).unwrap();
+    let report = build(&site, &[]);
+    assert_eq!(report["hubs"].as_u64(), Some(2));
+    assert!(!site.out().join("ada-okafor").exists());
+    assert!(!std::fs::read_to_string(site.out().join("sitemap.xml"))
+        .unwrap()
+        .contains("ada-okafor"));
+    assert_eq!(snapshot(&site.out()), full_build_snapshot(&site));
+}
+
+#[test]
+fn a_deleted_site_is_built_again_whole() {
+    let site = Site::sample();
+    build(&site, &[]);
+    std::fs::remove_dir_all(site.out()).unwrap();
+    assert_eq!(counts(&build(&site, &[])), (15, 0));
+    assert_eq!(snapshot(&site.out()), full_build_snapshot(&site));
 }

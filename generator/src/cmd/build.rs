@@ -3,15 +3,19 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{BuildArgs, GlobalArgs};
-use crate::content::Content;
 use crate::progress::Progress;
-use crate::render::Renderer;
+use crate::render::build_site;
+use crate::theme::Builtin;
 
 pub fn run(g: &GlobalArgs, args: BuildArgs) -> Result<ExitCode> {
     let progress = Progress::detect(g.quiet || g.json);
-    let content = Content::load(&g.content)?;
-    let renderer = Renderer::new(&content)?;
-    let report = renderer.build_with(&args.out, &progress, args.force)?;
+    let report = build_site(
+        &g.content,
+        &args.out,
+        Builtin::Embedded,
+        &progress,
+        args.force,
+    )?;
     for w in &report.warnings {
         super::warn(w);
     }

@@ -129,6 +129,36 @@ impl Content {
         })
     }
 
+    /// The site and only the given artist files (paths inside `root`), for
+    /// a build that keeps the other artists' pages as they are.
+    pub fn load_artists(root: &Path, files: &[PathBuf]) -> Result<Content, ContentErrors> {
+        let site_path = Self::site_file(root);
+        let mut site: SiteConfig = parse_toml(&site_path)?;
+        site.validate(&site_path)?;
+        let mut errors = Vec::new();
+        let mut artists = Vec::new();
+        for result in files
+            .par_iter()
+            .map(|f| load_artist(root, f))
+            .collect::<Vec<_>>()
+        {
+            match result {
+                Ok(a) => artists.push(a),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by(|a, b| a.path().cmp(b.path()));
+            return Err(ContentErrors(errors));
+        }
+        artists.sort_by(|a, b| a.config.slug.cmp(&b.config.slug));
+        Ok(Content {
+            root: root.to_path_buf(),
+            site,
+            artists,
+        })
+    }
+
     pub fn artist(&self, slug: &str) -> Option<&Artist> {
         self.artists.iter().find(|a| a.config.slug == slug)
     }

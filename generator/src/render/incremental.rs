@@ -1,71 +1,333 @@
-//! What the last build rendered, so the next one re-renders only pages whose
-//! inputs changed. Kept in `<content>/.smartlinks/build.json`.
+//! What the last build wrote and what it was made from, so the next one
+//! reads and renders only what changed. Kept in
+//! `<content>/.smartlinks/build.bin`.
 //!
-//! A page's inputs are the files it is made from (site.toml, the artist's
-//! file and profile, the link's file and catalog data, for a hub its links'
-//! summaries), its theme's files and the binary itself. An unchanged page
-//! is copied from the previous site, and only if that file is still what
-//! the last build wrote; otherwise it is rendered.
+//! Input files are compared by their stamp (size, modification and change
+//! times, inode), as `make` and git do, without reading them. A file
+//! modified within [`RACY`] of the build that recorded it could change
+//! again within the same clock tick without its stamp changing, so for such
+//! a file the record also keeps a hash of its bytes, which the next build
+//! compares (git calls these files "racily clean").
+//!
+//! An artist whose files, theme and pages are all as recorded is not even
+//! loaded: its pages stay, and its summaries come from the record. Inside
+//! an artist that changed, a page is rendered when its own inputs changed
+//! or its file in the site is not the one the last build wrote.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, SystemTime};
+
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::view::LinkSummary;
 
+/// The hash recorded for a racy folder or unreadable file: never equal.
+const UNREADABLE: u128 = 0;
+
+/// How close to a build's start a file's modification time makes it racy.
+const RACY: Duration = Duration::from_secs(2);
+
+/// Bump when the record's shape changes: an old record is then ignored.
+const VERSION: u32 = 1;
+
+/// A file's identity without its bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Stamp {
+    pub len: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: meta.len(),
+            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+            ctime_ns: meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
+            ino: meta.ino(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            len: meta.len(),
+            mtime_ns: nanos(meta.modified().ok()),
+            ctime_ns: 0,
+            ino: 0,
+        }
+    }
+
+    /// The stamp of the file at `path`, `None` when there is none.
+    pub fn read(path: &Path) -> Option<Stamp> {
+        std::fs::metadata(path).ok().map(|m| Stamp::of(&m))
+    }
+}
+
+/// A folder that file stamps are read relative to. Looking up
+/// `albums/x.json` from an open folder walks fewer path components than
+/// looking up its full path, which is most of what a stat costs.
+pub struct Base {
+    path: PathBuf,
+    #[cfg(unix)]
+    fd: Option<rustix::fd::OwnedFd>,
+}
+
+impl Base {
+    pub fn open(path: &Path) -> Base {
+        Base {
+            path: path.to_path_buf(),
+            #[cfg(unix)]
+            fd: rustix::fs::open(
+                path,
+                rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .ok(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.path.join(rel)
+    }
+
+    /// The stamp of the file at `rel`; `None` when there is none.
+    pub fn stamp(&self, rel: &str) -> Option<Stamp> {
+        #[cfg(unix)]
+        if let Some(fd) = &self.fd {
+            let st = rustix::fs::statat(fd, rel, rustix::fs::AtFlags::empty()).ok()?;
+            return Some(Stamp {
+                len: st.st_size as u64,
+                mtime_ns: st.st_mtime * 1_000_000_000 + st.st_mtime_nsec as i64,
+                ctime_ns: st.st_ctime * 1_000_000_000 + st.st_ctime_nsec as i64,
+                ino: st.st_ino,
+            });
+        }
+        Stamp::read(&self.path(rel))
+    }
+}
+
+fn nanos(t: Option<SystemTime>) -> i64 {
+    t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// An input file as a build saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileState {
+    pub stamp: Stamp,
+    /// Hash of the bytes, only for a racy file.
+    pub hash: Option<u128>,
+}
+
+/// The clock a build compares modification times with.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    racy_from_ns: i64,
+}
+
+impl Clock {
+    /// Taken when the build starts, before any input is read.
+    pub fn now() -> Clock {
+        Clock {
+            racy_from_ns: nanos(Some(SystemTime::now())) - RACY.as_nanos() as i64,
+        }
+    }
+
+    /// The state of the file at `path` now; `None` when there is none. A
+    /// racy folder gets a hash no file has, so it counts as changed next time.
+    pub fn state(&self, base: &Base, rel: &str) -> Option<FileState> {
+        let stamp = base.stamp(rel)?;
+        let path = base.path(rel);
+        let racy = stamp.mtime_ns >= self.racy_from_ns || stamp.ctime_ns >= self.racy_from_ns;
+        let hash = racy
+            .then(|| std::fs::read(&path).map_or(UNREADABLE, |b| xxhash_rust::xxh3::xxh3_128(&b)));
+        Some(FileState { stamp, hash })
+    }
+
+    /// Whether the file at `path`, last seen as `old` (`None`: missing), is
+    /// unchanged.
+    pub fn unchanged(&self, base: &Base, rel: &str, old: Option<&FileState>) -> bool {
+        match (base.stamp(rel), old) {
+            (None, None) => true,
+            (
+                Some(stamp),
+                Some(FileState {
+                    stamp: was,
+                    hash: None,
+                }),
+            ) => stamp == *was,
+            (
+                Some(stamp),
+                Some(FileState {
+                    stamp: was,
+                    hash: Some(hash),
+                }),
+            ) => {
+                stamp == *was
+                    && *hash != UNREADABLE
+                    && std::fs::read(base.path(rel))
+                        .is_ok_and(|b| xxhash_rust::xxh3::xxh3_128(&b) == *hash)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Every input of one artist, relative to the content directory: its
+/// file, its links folder (whose stamp changes when a link file is added or
+/// removed), every link file, and the pulled files its approved links and
+/// hub are made from. Nothing here lists a folder.
+pub fn artist_inputs(root: &Path, artist: &crate::content::Artist) -> Vec<String> {
+    let rel = |p: &Path| {
+        p.strip_prefix(root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/")
+    };
+    let mut files = vec![
+        rel(&artist.file),
+        format!("links/{}", artist.config.slug),
+        rel(&artist.catalog.artist_path()),
+    ];
+    for link in &artist.links {
+        files.push(rel(&link.file));
+        if !link.config.approved {
+            continue;
+        }
+        match link.source.kind {
+            crate::content::SpotifyKind::Playlist => {
+                files.push(rel(&artist.catalog.playlist_path(&link.source.id)))
+            }
+            _ => {
+                files.push(rel(&artist.catalog.album_path(&link.source.id)));
+                files.push(rel(&artist.catalog.odesli_path(&link.source.id)));
+            }
+        }
+    }
+    files
+}
+
+/// Hash of a page's inputs: the states of its files and other values.
+#[derive(Default)]
+pub struct Inputs(xxhash_rust::xxh3::Xxh3);
+
+impl Inputs {
+    pub fn file(mut self, rel: &str, state: Option<&FileState>) -> Self {
+        self = self.text(rel);
+        match state {
+            Some(s) => {
+                let s = postcard::to_allocvec(s).expect("plain data");
+                self.0.update(&[1]);
+                self.0.update(&s);
+            }
+            None => self.0.update(&[0]),
+        }
+        self
+    }
+
+    pub fn text(mut self, s: &str) -> Self {
+        self.0.update(&s.len().to_le_bytes());
+        self.0.update(s.as_bytes());
+        self
+    }
+
+    pub fn finish(self) -> u128 {
+        self.0.digest128()
+    }
+}
+
+pub fn output_hash(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// A page the last build wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageState {
+    /// Hash of its inputs.
+    pub input: u128,
+    /// Hash of its bytes, and the stamp of its file in the site.
+    pub output: u128,
+    pub stamp: Stamp,
+    /// Its theme; [`Record::themes`] has the theme's fingerprint.
+    pub theme: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkRecord {
+    pub page: PageState,
+    /// `spotify:album:…`, for `_redirects` of renamed links.
+    pub source_uri: String,
+    pub summary: LinkSummary,
+    pub warnings: Vec<String>,
+    /// Spotify ids of a release's tracks, space-separated, for `_redirects`.
+    pub tracks: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArtistRecord {
+    /// `artists/<file>.toml`, relative to the content directory.
+    pub file: String,
+    /// Every input of the artist ([`artist_inputs`]) and its state,
+    /// `None` for a file that was missing.
+    pub files: Vec<(String, Option<FileState>)>,
+    pub hub: PageState,
+    /// Its approved links by slug.
+    pub links: BTreeMap<String, LinkRecord>,
+    pub unapproved: usize,
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct BuildManifest {
+pub struct Record {
+    pub version: u32,
     /// The site these pages were written to.
     pub out: PathBuf,
     /// The binary that wrote them; another binary renders everything again.
     pub stamp: String,
-    pub links: BTreeMap<String, LinkEntry>,
-    pub hubs: BTreeMap<String, PageEntry>,
+    /// `site.toml`, which every page depends on.
+    pub site: Option<FileState>,
+    /// By artist slug.
+    pub artists: BTreeMap<String, ArtistRecord>,
+    /// The fingerprint of each theme the pages use.
+    pub themes: BTreeMap<String, String>,
+    /// Theme assets in the site.
+    pub assets: Vec<String>,
+    /// `catalog/published.json`, whose renamed links `_redirects` lists.
+    pub published: Option<FileState>,
+    /// The files made from the listing of every link, and their stamps.
+    pub globals: Vec<(String, Stamp)>,
+    /// Warnings about them, repeated while they stay as they are.
+    pub global_warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LinkEntry {
-    pub input: String,
-    pub output: String,
-    pub summary: LinkSummary,
-    pub warnings: Vec<String>,
-    /// Spotify ids of a release's tracks, for `_redirects`.
-    pub tracks: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PageEntry {
-    pub input: String,
-    pub output: String,
-}
-
-impl BuildManifest {
+impl Record {
     pub fn path(content_root: &Path) -> PathBuf {
-        content_root.join(".smartlinks").join("build.json")
+        content_root.join(".smartlinks").join("build.bin")
     }
 
     /// A record of nothing: every page is rendered.
-    pub fn empty(out: &Path) -> BuildManifest {
-        BuildManifest {
+    pub fn empty(out: &Path) -> Record {
+        Record {
+            version: VERSION,
             out: out.to_path_buf(),
             stamp: stamp(),
             ..Default::default()
         }
     }
 
-    /// The last build's record for `out`; an empty one when there is none,
-    /// it is unreadable, or it was written for another site or binary.
-    pub fn load(content_root: &Path, out: &Path) -> BuildManifest {
+    /// The last build's record for `out`; `None` when there is none, it is
+    /// unreadable, or it was written for another site or binary.
+    pub fn load(content_root: &Path, out: &Path) -> Option<Record> {
+        let bytes = std::fs::read(Self::path(content_root)).ok()?;
         let fresh = Self::empty(out);
-        let Ok(bytes) = std::fs::read(Self::path(content_root)) else {
-            return fresh;
-        };
-        match serde_json::from_slice::<BuildManifest>(&bytes) {
-            Ok(m) if m.out == fresh.out && m.stamp == fresh.stamp => m,
-            _ => fresh,
-        }
+        postcard::from_bytes::<Record>(&bytes)
+            .ok()
+            .filter(|r| r.version == VERSION && r.out == fresh.out && r.stamp == fresh.stamp)
     }
 
     pub fn save(&self, content_root: &Path) -> anyhow::Result<()> {
@@ -73,12 +335,15 @@ impl BuildManifest {
         let path = Self::path(content_root);
         let dir = path.parent().expect("in .smartlinks/");
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        // A cache: written whole or not at all, but not worth an fsync.
         let mut tmp = tempfile::NamedTempFile::new_in(dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
-        std::io::Write::write_all(&mut tmp, &serde_json::to_vec(self)?)
+        std::io::Write::write_all(&mut tmp, &postcard::to_allocvec(self)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
         tmp.persist(&path)
             .with_context(|| format!("cannot write {}", path.display()))?;
+        // The record of an older version, no longer read.
+        let _ = std::fs::remove_file(dir.join("build.json"));
         Ok(())
     }
 }
@@ -88,57 +353,7 @@ impl BuildManifest {
 fn stamp() -> String {
     let exe = std::env::current_exe()
         .and_then(std::fs::metadata)
-        .map(|m| {
-            let modified = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}:{modified}", m.len())
-        })
+        .map(|m| format!("{}:{}", m.len(), nanos(m.modified().ok())))
         .unwrap_or_default();
     format!("{} {exe}", env!("CARGO_PKG_VERSION"))
-}
-
-/// Fingerprint of a page's inputs.
-#[derive(Default)]
-pub struct Inputs(Sha256);
-
-impl Inputs {
-    /// A file's bytes; a missing file counts as its own value.
-    pub fn file(mut self, path: &Path) -> Self {
-        self.0.update(path.to_string_lossy().as_bytes());
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                self.0.update([1]);
-                self.0.update(Sha256::digest(&bytes));
-            }
-            Err(_) => self.0.update([0]),
-        }
-        self
-    }
-
-    pub fn text(mut self, s: &str) -> Self {
-        self.0.update(s.len().to_le_bytes());
-        self.0.update(s.as_bytes());
-        self
-    }
-
-    pub fn finish(self) -> String {
-        hex(&self.0.finalize())
-    }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn output_hash(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// The previous site's file at `rel`, if it is still what the last build wrote.
-pub fn reuse(out: &Path, rel: &str, expected: &str) -> Option<Vec<u8>> {
-    let bytes = std::fs::read(out.join(rel)).ok()?;
-    (output_hash(&bytes) == expected).then_some(bytes)
 }

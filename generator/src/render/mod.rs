@@ -7,8 +7,9 @@ pub mod redirects;
 pub mod sitemap;
 pub mod view;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
@@ -19,6 +20,7 @@ use crate::content::{Artist, Content, Link};
 use crate::output::Output;
 use crate::progress::Progress;
 use crate::theme::{tera_chain, Builtin, Theme};
+use incremental::{ArtistRecord, Clock, FileState, LinkRecord, PageState, Record};
 use view::{link_view, ArtistView, LinkData, LinkSummary, PixelsView, SiteView};
 
 /// What a build did.
@@ -92,6 +94,16 @@ impl<'a> Renderer<'a> {
 
     /// Like [`Renderer::new`], with the built-in themes taken from `builtin`.
     pub fn with_builtin_themes(content: &'a Content, builtin: Builtin) -> Result<Self> {
+        Self::with_themes(content, builtin, HashMap::new())
+    }
+
+    /// Like [`Renderer::with_builtin_themes`], starting from themes already
+    /// loaded; the content's other themes are loaded too.
+    pub fn with_themes(
+        content: &'a Content,
+        builtin: Builtin,
+        mut themes: HashMap<String, Theme>,
+    ) -> Result<Self> {
         let mut wanted: Vec<(String, PathBuf)> = vec![(
             content.site.theme.clone(),
             Content::site_file(&content.root),
@@ -106,7 +118,6 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        let mut themes = HashMap::new();
         for (name, file) in wanted {
             if themes.contains_key(&name) {
                 continue;
@@ -241,53 +252,56 @@ impl<'a> Renderer<'a> {
 
     /// Builds the whole site into `out`, replacing what was there only if
     /// every page rendered. Pages whose inputs did not change since the last
-    /// build are copied from it.
+    /// build are left as they are.
     pub fn build(&self, out: &Path, progress: &Progress) -> Result<BuildReport> {
         self.build_with(out, progress, false)
     }
 
-    /// What goes into a link page besides the binary.
-    fn link_inputs(&self, artist: &Artist, link: &Link) -> String {
-        let mut inputs = incremental::Inputs::default()
-            .file(&Content::site_file(&self.content.root))
-            .file(&artist.file)
-            .file(&artist.catalog.artist_path())
-            .file(&link.file)
-            .text(&self.link_theme(artist, link).fingerprint);
-        inputs = match link.source.kind {
-            crate::content::SpotifyKind::Playlist => {
-                inputs.file(&artist.catalog.playlist_path(&link.source.id))
-            }
-            _ => inputs
-                .file(&artist.catalog.album_path(&link.source.id))
-                .file(&artist.catalog.odesli_path(&link.source.id)),
-        };
-        inputs.finish()
-    }
-
     /// Like [`Renderer::build`]; `force` renders every page.
     pub fn build_with(&self, out: &Path, progress: &Progress, force: bool) -> Result<BuildReport> {
-        let start = Instant::now();
-        let output = Output::begin(out)?;
-        let content = self.content;
-        let out_abs = std::path::absolute(out)
-            .with_context(|| format!("cannot resolve {}", out.display()))?;
-        let previous = if force {
-            incremental::BuildManifest::empty(&out_abs)
-        } else {
-            incremental::BuildManifest::load(&content.root, &out_abs)
-        };
-        let mut next = incremental::BuildManifest {
-            out: out_abs,
-            stamp: previous.stamp.clone(),
-            ..Default::default()
-        };
-        let rendered = std::sync::atomic::AtomicUsize::new(0);
+        let plan = Plan::new(&self.content.root, out, force)?;
+        self.build_planned(plan, progress)
+    }
 
-        let artist_views: Vec<ArtistView> = content
+    fn build_planned(&self, plan: Plan, progress: &Progress) -> Result<BuildReport> {
+        let start = Instant::now();
+        let content = self.content;
+        let root = &content.root;
+        let output = if plan.previous.is_some() {
+            Output::update(&plan.out)?
+        } else {
+            Output::replace(&plan.out)?
+        };
+        let empty = incremental::Record::empty(&plan.out_abs);
+        let previous = plan.previous.as_ref().unwrap_or(&empty);
+        let clock = plan.clock;
+        let site_rel = "site.toml";
+        let base = incremental::Base::open(root);
+        let site_state = clock.state(&base, site_rel);
+        let rendered = AtomicUsize::new(0);
+        let listing_changed = std::sync::atomic::AtomicBool::new(false);
+
+        // What each loaded artist is made of, as this build sees it.
+        let artists: Vec<LoadedArtist> = content
             .artists
-            .iter()
-            .map(|a| Ok(ArtistView::new(&self.site, a, a.catalog.artist()?.as_ref())))
+            .par_iter()
+            .map(|a| {
+                let file = rel_to(root, &a.file);
+                let files: BTreeMap<String, Option<FileState>> =
+                    incremental::artist_inputs(root, a)
+                        .into_iter()
+                        .map(|f| {
+                            let s = clock.state(&base, &f);
+                            (f, s)
+                        })
+                        .collect();
+                Ok(LoadedArtist {
+                    view: ArtistView::new(&self.site, a, a.catalog.artist()?.as_ref()),
+                    previous: previous.artists.get(&a.config.slug),
+                    file,
+                    files,
+                })
+            })
             .collect::<Result<_, crate::content::ContentError>>()?;
 
         let jobs: Vec<(usize, &Link)> = content
@@ -301,60 +315,83 @@ impl<'a> Renderer<'a> {
                     .map(move |l| (i, l))
             })
             .collect();
-        let unapproved = content
-            .artists
-            .iter()
-            .flat_map(|a| &a.links)
-            .filter(|l| !l.config.approved)
-            .count();
 
         let bar = progress.bar("Rendering", jobs.len() as u64);
-        type Rendered = (usize, incremental::LinkEntry);
-        let results: Vec<Result<Rendered>> = jobs
+        let results: Vec<Result<(usize, String, LinkRecord)>> = jobs
             .par_iter()
             .map(|&(ai, link)| {
                 let artist = &content.artists[ai];
-                let rel = format!("{}/{}", artist.config.slug, link.config.slug);
-                let page = format!("{rel}/index.html");
-                let input = self.link_inputs(artist, link);
-                if let Some(prev) = previous.links.get(&rel).filter(|e| e.input == input) {
-                    if let Some(bytes) = incremental::reuse(out, &page, &prev.output) {
-                        output.write(&page, &bytes)?;
-                        bar.inc(1);
-                        return Ok((ai, prev.clone()));
+                let loaded = &artists[ai];
+                let theme = self.link_theme(artist, link);
+                let state = |p: &Path| {
+                    let rel = rel_to(root, p);
+                    let s = loaded.files.get(&rel).and_then(Option::as_ref);
+                    (rel, s)
+                };
+                let mut input = incremental::Inputs::default()
+                    .file(site_rel, site_state.as_ref())
+                    .text(&theme.name)
+                    .text(&theme.fingerprint);
+                let mut files = vec![
+                    artist.file.clone(),
+                    artist.catalog.artist_path(),
+                    link.file.clone(),
+                ];
+                match link.source.kind {
+                    crate::content::SpotifyKind::Playlist => {
+                        files.push(artist.catalog.playlist_path(&link.source.id))
+                    }
+                    _ => {
+                        files.push(artist.catalog.album_path(&link.source.id));
+                        files.push(artist.catalog.odesli_path(&link.source.id));
                     }
                 }
-                let (html, summary, warnings, tracks) =
-                    self.render_link_tracks(artist, &artist_views[ai], link)?;
-                output.write(&page, html.as_bytes())?;
-                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                bar.inc(1);
-                Ok((
-                    ai,
-                    incremental::LinkEntry {
+                for f in &files {
+                    let (rel, s) = state(f);
+                    input = input.file(&rel, s);
+                }
+                let input = input.finish();
+                let slug = &link.config.slug;
+                let page = format!("{}/{slug}/index.html", artist.config.slug);
+                let before = loaded.previous.and_then(|p| p.links.get(slug));
+                let result = if let Some(prev) =
+                    before.filter(|p| p.page.input == input && in_place(&output, &page, &p.page))
+                {
+                    prev.clone()
+                } else {
+                    let (html, summary, warnings, tracks) =
+                        self.render_link_tracks(artist, &loaded.view, link)?;
+                    let tracks = tracks.join(" ");
+                    rendered.fetch_add(1, Ordering::Relaxed);
+                    let page_state = put(
+                        &output,
+                        &page,
+                        html.as_bytes(),
                         input,
-                        output: incremental::output_hash(html.as_bytes()),
+                        theme,
+                        before.map(|p| &p.page),
+                    )?;
+                    LinkRecord {
+                        page: page_state,
+                        source_uri: link.source.uri(),
                         summary,
                         warnings,
                         tracks,
-                    },
-                ))
+                    }
+                };
+                bar.inc(1);
+                Ok((ai, slug.clone(), result))
             })
             .collect();
         bar.finish();
 
         let mut errors = Vec::new();
-        let mut warnings = Vec::new();
-        let mut per_artist: Vec<Vec<LinkSummary>> = vec![Vec::new(); content.artists.len()];
-        let mut track_targets: Vec<(String, String)> = Vec::new();
+        let mut link_records: Vec<BTreeMap<String, LinkRecord>> =
+            vec![BTreeMap::new(); content.artists.len()];
         for r in results {
             match r {
-                Ok((ai, entry)) => {
-                    let rel = format!("{}/{}", content.artists[ai].config.slug, entry.summary.slug);
-                    track_targets.extend(entry.tracks.iter().map(|t| (t.clone(), rel.clone())));
-                    per_artist[ai].push(entry.summary.clone());
-                    warnings.extend(entry.warnings.iter().cloned());
-                    next.links.insert(rel, entry);
+                Ok((ai, slug, record)) => {
+                    link_records[ai].insert(slug, record);
                 }
                 Err(e) => errors.push(e),
             }
@@ -369,124 +406,432 @@ impl<'a> Renderer<'a> {
             ));
         }
 
-        // Hubs list the newest release first; undated links go last.
-        for links in &mut per_artist {
-            links.sort_by(|a, b| {
-                b.release_date
-                    .cmp(&a.release_date)
-                    .then_with(|| a.slug.cmp(&b.slug))
-            });
-        }
-        content
+        // Hubs: a hub shows its artist and its links' summaries.
+        let hubs: Vec<(String, ArtistRecord)> = content
             .artists
             .par_iter()
-            .zip(artist_views.par_iter())
-            .zip(per_artist.par_iter())
-            .map(|((artist, view), links)| {
+            .zip(artists.par_iter())
+            .zip(link_records.into_par_iter())
+            .map(|((artist, loaded), links)| {
                 let slug = &artist.config.slug;
                 let page = format!("{slug}/index.html");
-                // A hub shows its links' summaries; its links' own files are
-                // counted too, so editing a link re-renders its hub.
-                let input = artist
-                    .links
-                    .iter()
-                    .filter(|l| l.config.approved)
-                    .fold(incremental::Inputs::default(), |i, l| i.file(&l.file))
-                    .file(&Content::site_file(&content.root))
-                    .file(&artist.file)
-                    .file(&artist.catalog.artist_path())
-                    .text(&self.artist_theme(artist).fingerprint)
-                    .text(&serde_json::to_string(links)?)
-                    .finish();
-                if let Some(prev) = previous.hubs.get(slug).filter(|e| e.input == input) {
-                    if let Some(bytes) = incremental::reuse(out, &page, &prev.output) {
-                        output.write(&page, &bytes)?;
-                        return Ok((slug.clone(), prev.clone()));
+                let theme = self.artist_theme(artist);
+                let summaries = newest_first(links.values().map(|l| &l.summary));
+                let mut input = incremental::Inputs::default()
+                    .file(site_rel, site_state.as_ref())
+                    .text(&theme.name)
+                    .text(&theme.fingerprint);
+                for f in [artist.file.clone(), artist.catalog.artist_path()] {
+                    let rel = rel_to(root, &f);
+                    input = input.file(&rel, loaded.files.get(&rel).and_then(Option::as_ref));
+                }
+                let input = input.text(&serde_json::to_string(&summaries)?).finish();
+                let before = loaded.previous.map(|p| &p.hub);
+                let hub = match before.filter(|p| p.input == input && in_place(&output, &page, p)) {
+                    Some(prev) => prev.clone(),
+                    None => {
+                        let html = self.render_hub(artist, &loaded.view, &summaries)?;
+                        rendered.fetch_add(1, Ordering::Relaxed);
+                        put(&output, &page, html.as_bytes(), input, theme, before)?
+                    }
+                };
+                // Links no longer published leave the site.
+                if let Some(prev) = loaded.previous {
+                    for gone in prev.links.keys().filter(|s| !links.contains_key(*s)) {
+                        output.remove(&format!("{slug}/{gone}/index.html"))?;
                     }
                 }
-                let html = self.render_hub(artist, view, links)?;
-                output.write(&page, html.as_bytes())?;
-                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok((
-                    slug.clone(),
-                    incremental::PageEntry {
-                        input,
-                        output: incremental::output_hash(html.as_bytes()),
-                    },
-                ))
+                let same_listing = loaded.previous.is_some_and(|p| {
+                    p.links.len() == links.len()
+                        && p.links.iter().zip(&links).all(|((s1, a), (s2, b))| {
+                            s1 == s2
+                                && a.summary == b.summary
+                                && a.tracks == b.tracks
+                                && a.source_uri == b.source_uri
+                                && a.warnings == b.warnings
+                        })
+                });
+                if !same_listing {
+                    listing_changed.store(true, Ordering::Relaxed);
+                }
+                let record = ArtistRecord {
+                    file: loaded.file.clone(),
+                    files: loaded.files.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                    hub,
+                    links,
+                    unapproved: artist.links.iter().filter(|l| !l.config.approved).count(),
+                };
+                Ok((slug.clone(), record))
             })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .for_each(|(slug, entry)| {
-                next.hubs.insert(slug, entry);
-            });
+            .collect::<Result<_>>()?;
 
-        output.write("404.html", self.render_404()?.as_bytes())?;
+        // Artists not loaded keep their record; those gone leave the site.
+        let mut record = incremental::Record::empty(&plan.out_abs);
+        record.site = site_state;
+        record.artists = plan.unchanged;
+        record.artists.extend(hubs);
+        for (slug, prev) in &previous.artists {
+            if !record.artists.contains_key(slug) {
+                output.remove(&format!("{slug}/index.html"))?;
+                for link in prev.links.keys() {
+                    output.remove(&format!("{slug}/{link}/index.html"))?;
+                }
+            }
+        }
+
+        let site_theme = self.theme(&self.content.site.theme);
+        let mut in_use: BTreeSet<String> = BTreeSet::from([site_theme.name.clone()]);
+        for artist in record.artists.values() {
+            in_use.insert(artist.hub.theme.clone());
+            in_use.extend(artist.links.values().map(|l| l.page.theme.clone()));
+        }
+        record.themes = in_use
+            .iter()
+            .map(|n| (n.clone(), self.themes[n].fingerprint.clone()))
+            .collect();
+        record.published = clock.state(&base, crate::publish::RECORD);
+
+        let mut warnings: Vec<String> = record
+            .artists
+            .values()
+            .flat_map(|a| a.links.values())
+            .flat_map(|l| l.warnings.iter().cloned())
+            .collect();
+        // Sitemaps, manifests, redirects, 404 and assets are made from the
+        // listing of every link; when it is as it was, so are they.
+        let same = plan.previous.is_some()
+            && !listing_changed.load(Ordering::Relaxed)
+            && previous
+                .artists
+                .keys()
+                .all(|s| record.artists.contains_key(s))
+            && record.themes == previous.themes
+            && record.published == previous.published
+            && previous.globals.iter().all(|(rel, stamp)| {
+                output
+                    .current(rel)
+                    .is_some_and(|p| incremental::Stamp::read(&p) == Some(*stamp))
+            });
+        if same {
+            record.globals = previous.globals.clone();
+            record.assets = previous.assets.clone();
+            warnings.extend(previous.global_warnings.iter().cloned());
+            record.global_warnings = previous.global_warnings.clone();
+        } else {
+            self.write_globals(&output, &mut record, previous, &in_use)?;
+            warnings.extend(record.global_warnings.iter().cloned());
+        }
+
+        // A build killed between the commit and this save leaves the old
+        // record, whose stamps no longer match the site: the next build
+        // renders those pages again. Without a record it renders everything.
+        output.commit()?;
+        if let Err(e) = record.save(root) {
+            warnings.push(format!("{e:#}; the next build renders every page"));
+        }
+        let rendered = rendered.into_inner();
+        let links: usize = record.artists.values().map(|a| a.links.len()).sum();
+        let pages = links + record.artists.len();
+        Ok(BuildReport {
+            rendered,
+            skipped: pages - rendered,
+            out: plan.out.clone(),
+            links,
+            hubs: record.artists.len(),
+            unapproved: record.artists.values().map(|a| a.unapproved).sum(),
+            assets: record.assets.len(),
+            warnings,
+            elapsed: start.elapsed(),
+        })
+    }
+
+    /// Writes the files made from the listing of every link: 404,
+    /// sitemaps, robots.txt, the links manifest, `_redirects` and the
+    /// themes' assets. Records their stamps and warnings in `record`.
+    fn write_globals(
+        &self,
+        output: &Output,
+        record: &mut Record,
+        previous: &Record,
+        in_use: &BTreeSet<String>,
+    ) -> Result<()> {
+        let mut globals = Vec::new();
+        let mut put = |rel: &str, bytes: &[u8]| -> Result<()> {
+            globals.push((rel.to_string(), output.write_if_changed(rel, bytes)?));
+            Ok(())
+        };
+        put("404.html", self.render_404()?.as_bytes())?;
         let mut urls = Vec::new();
-        for (view, links) in artist_views.iter().zip(&per_artist) {
-            urls.push(view.url.clone());
-            urls.extend(links.iter().map(|l| l.url.clone()));
+        let mut current: BTreeMap<String, String> = BTreeMap::new();
+        let mut published_links = Vec::new();
+        let mut rels = Vec::new();
+        for (slug, artist) in &record.artists {
+            urls.push(self.site.url(slug));
+            let mut by_date: Vec<&LinkSummary> =
+                artist.links.values().map(|l| &l.summary).collect();
+            by_date.sort_by(|a, b| newest_first_order(a, b));
+            urls.extend(by_date.into_iter().map(|s| s.url.clone()));
+            for (link_slug, link) in &artist.links {
+                let rel = format!("{slug}/{link_slug}");
+                current.insert(link.source_uri.clone(), rel.clone());
+                published_links.push((slug.as_str(), link_slug.as_str()));
+                rels.push((rel, &link.tracks));
+            }
         }
+        let track_targets: Vec<(&str, &str)> = rels
+            .iter()
+            .flat_map(|(rel, tracks)| tracks.split_whitespace().map(|t| (t, rel.as_str())))
+            .collect();
         for (name, xml) in sitemap::sitemaps(&self.site.base_url, &urls) {
-            output.write(&name, xml.as_bytes())?;
+            put(&name, xml.as_bytes())?;
         }
-        output.write(
+        put(
             "robots.txt",
             sitemap::robots(&self.site.base_url).as_bytes(),
         )?;
         // The edge worker refuses beacons for links not in this list.
-        let manifest = smartlinks_core::links::Manifest::new(jobs.iter().map(|&(ai, l)| {
-            (
-                content.artists[ai].config.slug.as_str(),
-                l.config.slug.as_str(),
-            )
-        }));
-        output.write(
+        let manifest = smartlinks_core::links::Manifest::new(published_links.iter().copied());
+        put(
             smartlinks_core::links::PATH,
             &serde_json::to_vec(&manifest).context("cannot serialize the links manifest")?,
         )?;
 
         // Renamed links' old addresses and shared track links.
-        let current: std::collections::BTreeMap<String, String> = jobs
-            .iter()
-            .map(|&(ai, l)| {
-                (
-                    l.source.uri(),
-                    format!("{}/{}", content.artists[ai].config.slug, l.config.slug),
-                )
-            })
-            .collect();
-        let published = crate::publish::Published::load(&content.root)?;
+        let published = crate::publish::Published::load(&self.content.root)?;
         let rules = redirects::Redirects::new(&self.site, published.moved(&current), track_targets);
-        warnings.extend(rules.warning());
-        output.write(redirects::FILE, rules.text().as_bytes())?;
+        record.global_warnings = rules.warning().into_iter().collect();
+        put(redirects::FILE, rules.text().as_bytes())?;
 
-        let mut written = BTreeSet::new();
-        for theme in self.themes.values() {
+        // The assets of every theme a page uses.
+        let mut assets = BTreeSet::new();
+        for name in in_use {
+            let theme = self
+                .themes
+                .get(name)
+                .with_context(|| format!("theme {name:?} is used but not loaded"))?;
             for (path, bytes) in &theme.asset_files {
-                if written.insert(path.clone()) {
-                    output.write(path, bytes)?;
+                if assets.insert(path.clone()) {
+                    put(path, bytes)?;
                 }
             }
         }
-
-        output.commit()?;
-        // Without the record the next build renders everything: slower, never wrong.
-        if let Err(e) = next.save(&content.root) {
-            warnings.push(format!("{e:#}; the next build renders every page"));
+        for gone in previous.assets.iter().filter(|a| !assets.contains(*a)) {
+            output.remove(gone)?;
         }
-        let rendered = rendered.into_inner();
-        let pages = jobs.len() + content.artists.len();
-        Ok(BuildReport {
-            rendered,
-            skipped: pages - rendered,
+        record.assets = assets.into_iter().collect();
+        record.globals = globals;
+        Ok(())
+    }
+}
+
+/// Whether the site's file at `rel` is still the page the last build wrote
+/// (only when this build updates a site in place).
+fn in_place(output: &Output, rel: &str, page: &PageState) -> bool {
+    output
+        .current(rel)
+        .is_some_and(|p| incremental::Stamp::read(&p) == Some(page.stamp))
+}
+
+/// Writes a rendered page, unless the site already holds these bytes.
+fn put(
+    output: &Output,
+    rel: &str,
+    bytes: &[u8],
+    input: u128,
+    theme: &Theme,
+    before: Option<&PageState>,
+) -> Result<PageState> {
+    let hash = incremental::output_hash(bytes);
+    let stamp = match before.filter(|p| p.output == hash && in_place(output, rel, p)) {
+        Some(prev) => prev.stamp,
+        None => output.write(rel, bytes)?,
+    };
+    Ok(PageState {
+        input,
+        output: hash,
+        stamp,
+        theme: theme.name.clone(),
+    })
+}
+
+/// A loaded artist as this build sees it.
+struct LoadedArtist<'a> {
+    view: ArtistView,
+    previous: Option<&'a ArtistRecord>,
+    file: String,
+    files: BTreeMap<String, Option<FileState>>,
+}
+
+/// `path` relative to the content directory, with `/` separators.
+fn rel_to(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace(std::path::MAIN_SEPARATOR, "/")
+}
+
+/// Hubs list the newest release first; undated links go last.
+fn newest_first<'a>(links: impl Iterator<Item = &'a LinkSummary>) -> Vec<LinkSummary> {
+    let mut links: Vec<LinkSummary> = links.cloned().collect();
+    links.sort_by(newest_first_order);
+    links
+}
+
+fn newest_first_order(a: &LinkSummary, b: &LinkSummary) -> std::cmp::Ordering {
+    b.release_date
+        .cmp(&a.release_date)
+        .then_with(|| a.slug.cmp(&b.slug))
+}
+
+/// What a build starts from: the last build's record when it still
+/// describes the site, and the artists that need not be loaded at all.
+pub struct Plan {
+    out: PathBuf,
+    out_abs: PathBuf,
+    clock: Clock,
+    previous: Option<Record>,
+    /// Artists whose files, themes and pages are all as recorded.
+    unchanged: BTreeMap<String, ArtistRecord>,
+}
+
+impl Plan {
+    /// Every artist is loaded; only the record is checked.
+    pub fn new(root: &Path, out: &Path, force: bool) -> Result<Plan> {
+        let clock = Clock::now();
+        let out_abs = std::path::absolute(out)
+            .with_context(|| format!("cannot resolve {}", out.display()))?;
+        let previous = (!force && out.is_dir())
+            .then(|| Record::load(root, &out_abs))
+            .flatten()
+            .filter(|r| {
+                r.site.as_ref().is_some_and(|s| {
+                    clock.unchanged(&incremental::Base::open(root), "site.toml", Some(s))
+                })
+            });
+        Ok(Plan {
             out: out.to_path_buf(),
-            links: jobs.len(),
-            hubs: content.artists.len(),
-            unapproved,
-            assets: written.len(),
-            warnings,
-            elapsed: start.elapsed(),
+            out_abs,
+            clock,
+            previous,
+            unchanged: BTreeMap::new(),
         })
     }
+}
+
+/// Builds the content directory at `root` into `out`: loads only the
+/// artists whose files, themes or pages changed since the last build, and
+/// renders only their pages whose inputs changed. `force` loads and renders
+/// everything.
+pub fn build_site(
+    root: &Path,
+    out: &Path,
+    builtin: Builtin,
+    progress: &Progress,
+    force: bool,
+) -> Result<BuildReport> {
+    let mut plan = Plan::new(root, out, force)?;
+    let Some(previous) = plan.previous.as_ref() else {
+        let content = Content::load(root)?;
+        return Renderer::with_builtin_themes(&content, builtin)?.build_planned(plan, progress);
+    };
+    let clock = plan.clock;
+
+    // The themes the last build used, as they are now.
+    let mut themes: HashMap<String, Theme> = HashMap::new();
+    for artist in previous.artists.values() {
+        for name in
+            std::iter::once(&artist.hub.theme).chain(artist.links.values().map(|l| &l.page.theme))
+        {
+            if !themes.contains_key(name) {
+                if let Ok(t) = Theme::load_with(name, root, builtin) {
+                    themes.insert(name.clone(), t);
+                }
+            }
+        }
+    }
+    let theme_ok = |p: &incremental::PageState| {
+        themes
+            .get(&p.theme)
+            .is_some_and(|t| previous.themes.get(&p.theme) == Some(&t.fingerprint))
+    };
+    let (base, out_base) = (
+        incremental::Base::open(root),
+        incremental::Base::open(&plan.out),
+    );
+    let page_ok =
+        |rel: &str, p: &incremental::PageState| theme_ok(p) && out_base.stamp(rel) == Some(p.stamp);
+
+    // Artist files now; a links folder without an artist is an error the
+    // full load reports.
+    let artist_files: BTreeSet<String> = list_dir(&root.join("artists"))
+        .into_iter()
+        .filter(|n| n.ends_with(".toml"))
+        .map(|n| format!("artists/{n}"))
+        .collect();
+    let orphan_links = list_dir(&root.join("links"))
+        .into_iter()
+        .any(|n| !artist_files.contains(&format!("artists/{n}.toml")));
+
+    let unchanged: BTreeSet<String> = previous
+        .artists
+        .par_iter()
+        .filter(|(slug, a)| {
+            artist_files.contains(&a.file)
+                && page_ok(&format!("{slug}/index.html"), &a.hub)
+                && a.links
+                    .iter()
+                    .all(|(l, r)| page_ok(&format!("{slug}/{l}/index.html"), &r.page))
+                && a.files
+                    .iter()
+                    .all(|(path, state)| clock.unchanged(&base, path, state.as_ref()))
+        })
+        .map(|(slug, _)| slug.clone())
+        .collect();
+    if orphan_links {
+        let content = Content::load(root)?;
+        return Renderer::with_builtin_themes(&content, builtin)?.build_planned(plan, progress);
+    }
+
+    let kept: BTreeSet<&str> = unchanged
+        .iter()
+        .map(|slug| previous.artists[slug].file.as_str())
+        .collect();
+    let to_load: Vec<PathBuf> = artist_files
+        .iter()
+        .filter(|f| !kept.contains(f.as_str()))
+        .map(|f| root.join(f))
+        .collect();
+    let content = Content::load_artists(root, &to_load)?;
+    // An artist file now naming another slug is loaded under that slug.
+    let loaded: BTreeSet<&str> = content
+        .artists
+        .iter()
+        .map(|a| a.config.slug.as_str())
+        .collect();
+    let unchanged: BTreeSet<String> = unchanged
+        .into_iter()
+        .filter(|slug| !loaded.contains(slug.as_str()))
+        .collect();
+    drop(kept);
+    drop(loaded);
+    if let Some(previous) = plan.previous.as_mut() {
+        let (keep, rest) = std::mem::take(&mut previous.artists)
+            .into_iter()
+            .partition(|(slug, _)| unchanged.contains(slug));
+        plan.unchanged = keep;
+        previous.artists = rest;
+    }
+    Renderer::with_themes(&content, builtin, themes)?.build_planned(plan, progress)
+}
+
+/// The names of the entries of `dir`; none when it cannot be read.
+fn list_dir(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }

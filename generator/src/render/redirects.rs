@@ -5,6 +5,8 @@
 //! Old addresses come from the publish record (`catalog/published.json`),
 //! tracks from the catalog: `/t/{spotify track id}` → the release's page.
 
+use rayon::slice::ParallelSliceMut;
+
 use super::view::SiteView;
 
 /// Where the rules go in the built site.
@@ -32,21 +34,30 @@ impl Redirects {
     pub fn new(
         site: &SiteView,
         moved: Vec<(String, String)>,
-        mut tracks: Vec<(String, String)>,
+        tracks: Vec<(&str, &str)>,
     ) -> Redirects {
+        let mut tracks: Vec<(&str, &str)> =
+            tracks.into_iter().filter(|(id, _)| plain(id)).collect();
         // A track on two releases (single, then album) goes to the first by address.
-        tracks.sort();
+        tracks.par_sort_unstable();
         tracks.dedup_by(|a, b| a.0 == b.0);
-        let mut lines: Vec<String> = moved
+        let total = moved.len() + tracks.len();
+        // Only the rules kept are written out: a large catalog has many more.
+        let lines: Vec<String> = moved
             .iter()
-            .map(|(old, new)| format!("{} {} 301", site.path(old), site.path(new)))
-            .chain(tracks.iter().filter(|(id, _)| plain(id)).map(|(id, rel)| {
-                format!("{} {} 301", site.path(&format!("t/{id}")), site.path(rel))
-            }))
+            .map(|(old, new)| (site.path(old), site.path(new)))
+            .chain(
+                tracks
+                    .iter()
+                    .map(|(id, rel)| (site.path(&format!("t/{id}")), site.path(rel))),
+            )
+            .take(MAX_STATIC)
+            .map(|(from, to)| format!("{from} {to} 301"))
             .collect();
-        let dropped = lines.len().saturating_sub(MAX_STATIC);
-        lines.truncate(MAX_STATIC);
-        Redirects { lines, dropped }
+        Redirects {
+            dropped: total - lines.len(),
+            lines,
+        }
     }
 
     pub fn text(&self) -> String {
@@ -86,9 +97,8 @@ mod tests {
 
     #[test]
     fn over_the_limit_track_redirects_go_first_and_a_warning_says_so() {
-        let tracks: Vec<(String, String)> = (0..MAX_STATIC + 5)
-            .map(|i| (format!("t{i:05}"), "a/b".to_string()))
-            .collect();
+        let ids: Vec<String> = (0..MAX_STATIC + 5).map(|i| format!("t{i:05}")).collect();
+        let tracks = ids.iter().map(|id| (id.as_str(), "a/b")).collect();
         let r = Redirects::new(&site(), vec![("a/old".into(), "a/b".into())], tracks);
         assert_eq!(r.lines.len(), MAX_STATIC);
         assert_eq!(r.lines[0], "/a/old /a/b 301");
@@ -100,10 +110,7 @@ mod tests {
         let r = Redirects::new(
             &site(),
             vec![],
-            vec![
-                ("ok123".into(), "a/b".into()),
-                ("x /evil 301\n/y".into(), "a/b".into()),
-            ],
+            vec![("ok123", "a/b"), ("x /evil 301\n/y", "a/b")],
         );
         assert_eq!(r.lines, vec!["/t/ok123 /a/b 301"]);
         assert!(r.warning().is_none());

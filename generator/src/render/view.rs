@@ -45,7 +45,7 @@ impl SiteView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ImageView {
     pub url: String,
     pub width: Option<u32>,
@@ -212,7 +212,7 @@ impl PixelsView {
 
 /// What a hub page and the sitemap need of a rendered link. Kept in the
 /// build manifest, so an unchanged link's hub entry needs no re-render.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LinkSummary {
     pub kind: String,
     pub slug: String,
