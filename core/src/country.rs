@@ -99,6 +99,11 @@ impl Country {
         self.index
     }
 
+    /// Every country, in code order.
+    pub(crate) fn all() -> impl Iterator<Item = Country> {
+        (0..COUNTRIES.len()).map(|index| Country { index })
+    }
+
     pub(crate) fn profile_index(self) -> usize {
         usize::from(PROFILE_OF[self.index])
     }

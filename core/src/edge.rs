@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::country::{country, COUNTRIES, PROFILE_COUNT};
+use crate::country::{country, Country, COUNTRIES, PROFILE_COUNT};
 use crate::order::{Candidates, OrderMode, OrderSettings, Place};
 
 /// Start of the button list in a page.
@@ -52,9 +52,10 @@ fn position_of(c: u8) -> Option<usize> {
 }
 
 /// The JSON form of [`EdgeOrders`].
-#[derive(Serialize, Deserialize)]
+/// The compact form [`EdgeOrders`] serializes to.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Wire {
+pub struct Wire {
     /// `orders[0]`: service ids in the static HTML's order.
     global: Vec<String>,
     /// `orders[1..]`, each as positions in `global`, one [`POSITIONS`]
@@ -150,6 +151,77 @@ impl Serialize for EdgeOrders {
     }
 }
 
+/// The orders of one page as candidate indexes: `orders[0]` is the global
+/// order, and each country that sees another one is paired with its index.
+struct Solved<'a> {
+    candidates: Candidates<'a>,
+    orders: Vec<Vec<u8>>,
+    differing: Vec<(Country, u16)>,
+}
+
+fn solve<'a>(
+    available: &[&'a str],
+    settings: &OrderSettings,
+    countries: impl IntoIterator<Item = Country>,
+) -> Solved<'a> {
+    let candidates = Candidates::new(available, settings);
+    let mut keyed = Vec::new();
+    let mut global = Vec::new();
+    candidates.order_into(None, settings, &mut keyed, &mut global);
+    let mut orders: Vec<Vec<u8>> = vec![global];
+    let mut differing = Vec::new();
+    if settings.mode == OrderMode::Fixed {
+        // The same order everywhere: the page as built.
+        return Solved {
+            candidates,
+            orders,
+            differing,
+        };
+    }
+    // Where the release is on Spotify, by position in COUNTRIES.
+    let spotify: Option<Vec<bool>> = settings.spotify_markets.as_ref().map(|markets| {
+        let mut here = vec![false; COUNTRIES.len()];
+        for c in markets.iter().filter_map(|m| country(m)) {
+            here[c.index()] = true;
+        }
+        here
+    });
+    let mut order = Vec::new();
+    // Countries sharing a profile (and Spotify's availability of the
+    // release) see the same order: compute it once per such pair.
+    let mut seen: Vec<[Option<usize>; 2]> = vec![[None; 2]; PROFILE_COUNT];
+    for c in countries {
+        let place = Place {
+            profile: c.profile(),
+            spotify: spotify.as_ref().is_none_or(|s| s[c.index()]),
+        };
+        let slot = &mut seen[c.profile_index()][usize::from(place.spotify)];
+        let index = match *slot {
+            Some(i) => i,
+            None => {
+                candidates.order_into(Some(place), settings, &mut keyed, &mut order);
+                let i = match orders.iter().position(|o| *o == order) {
+                    Some(i) => i,
+                    None => {
+                        orders.push(order.clone());
+                        orders.len() - 1
+                    }
+                };
+                *slot = Some(i);
+                i
+            }
+        };
+        if index != 0 {
+            differing.push((c, index as u16));
+        }
+    }
+    Solved {
+        candidates,
+        orders,
+        differing,
+    }
+}
+
 impl EdgeOrders {
     /// Computes the orders of a page offering `available` (service ids, in
     /// the static HTML's order) for every country in `countries`.
@@ -158,67 +230,61 @@ impl EdgeOrders {
         settings: &OrderSettings,
         countries: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let candidates = Candidates::new(available, settings);
-        let mut keyed = Vec::new();
-        let mut global = Vec::new();
-        candidates.order_into(None, settings, &mut keyed, &mut global);
-        let strings =
-            |o: &[u8]| -> Vec<String> { o.iter().map(|&i| candidates.id(i).to_string()).collect() };
-        if settings.mode == OrderMode::Fixed {
-            // The same order everywhere: the page as built.
-            return EdgeOrders {
-                orders: vec![strings(&global)],
-                countries: BTreeMap::new(),
-            };
-        }
-        // Where the release is on Spotify, by position in COUNTRIES.
-        let spotify: Option<Vec<bool>> = settings.spotify_markets.as_ref().map(|markets| {
-            let mut here = vec![false; COUNTRIES.len()];
-            for c in markets.iter().filter_map(|m| country(m)) {
-                here[c.index()] = true;
-            }
-            here
-        });
-        // Orders as candidate indexes: cheap to compare while collecting.
-        let mut orders: Vec<Vec<u8>> = vec![global];
-        let mut order = Vec::new();
-        // Countries sharing a profile (and Spotify's availability of the
-        // release) see the same order: compute it once per such pair.
-        let mut seen: Vec<[Option<usize>; 2]> = vec![[None; 2]; PROFILE_COUNT];
-        let mut differing: Vec<(String, u16)> = Vec::new();
-        for code in countries {
-            let Some(c) = country(code) else {
-                continue; // unknown countries see orders[0]
-            };
-            let place = Place {
-                profile: c.profile(),
-                spotify: spotify.as_ref().is_none_or(|s| s[c.index()]),
-            };
-            let slot = &mut seen[c.profile_index()][usize::from(place.spotify)];
-            let index = match *slot {
-                Some(i) => i,
-                None => {
-                    candidates.order_into(Some(place), settings, &mut keyed, &mut order);
-                    let i = match orders.iter().position(|o| *o == order) {
-                        Some(i) => i,
-                        None => {
-                            orders.push(order.clone());
-                            orders.len() - 1
-                        }
-                    };
-                    *slot = Some(i);
-                    i
-                }
-            };
-            if index != 0 {
-                differing.push((c.code().to_string(), index as u16));
-            }
-        }
+        // Unknown countries see orders[0].
+        let solved = solve(
+            available,
+            settings,
+            countries.into_iter().filter_map(country),
+        );
+        let strings = |o: &[u8]| -> Vec<String> {
+            o.iter()
+                .map(|&i| solved.candidates.id(i).to_string())
+                .collect()
+        };
         EdgeOrders {
-            orders: orders.iter().map(|o| strings(o)).collect(),
+            orders: solved.orders.iter().map(|o| strings(o)).collect(),
             // Collecting builds the map in bulk, faster than one insert per country.
-            countries: differing.into_iter().collect(),
+            countries: solved
+                .differing
+                .iter()
+                .map(|(c, i)| (c.code().to_string(), *i))
+                .collect(),
         }
+    }
+
+    /// [`EdgeOrders::compute`] for every country, in its wire form, made
+    /// straight from the orders (no map or string per country: the build
+    /// does this for every page); `None` when every fan sees the page as
+    /// built. Serializes to the same bytes as the computed orders.
+    pub fn wire(available: &[&str], settings: &OrderSettings) -> Option<Wire> {
+        let solved = solve(available, settings, Country::all());
+        let global = &solved.orders[0];
+        // The registry has fewer services than positions; a page with more
+        // could not be written and is served as built.
+        if solved.differing.is_empty() || global.len() > POSITIONS.len() {
+            return None;
+        }
+        let mut at = [0u8; 256];
+        for (p, &i) in global.iter().enumerate() {
+            at[usize::from(i)] = POSITIONS[p];
+        }
+        let orders: Vec<String> = solved.orders[1..]
+            .iter()
+            .map(|o| o.iter().map(|&i| char::from(at[usize::from(i)])).collect())
+            .collect();
+        // COUNTRIES is sorted, so each list is in code order, as a map's is.
+        let mut countries = vec![String::new(); orders.len()];
+        for (c, index) in &solved.differing {
+            countries[usize::from(*index) - 1].push_str(c.code());
+        }
+        Some(Wire {
+            global: global
+                .iter()
+                .map(|&i| solved.candidates.id(i).to_string())
+                .collect(),
+            orders,
+            countries,
+        })
     }
 
     /// The order a fan in `country` sees (the global one when unknown).

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::country::{country, global_index, Country, Profile};
 
 /// How an artist wants the buttons ordered.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderMode {
     /// Best services for the fan's country first.
@@ -33,7 +33,7 @@ pub enum OrderMode {
 /// Everything besides the country and the page's services that decides the
 /// order: the artist's settings, plus the link's hidden services and the
 /// release's Spotify markets, which the build fills in page by page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrderSettings {
     pub mode: OrderMode,
     /// With [`OrderMode::Fixed`]: the services to show first, in this order.

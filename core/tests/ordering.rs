@@ -329,4 +329,16 @@ proptest! {
         let global = order(None, &available, &s);
         prop_assert_eq!(back.for_country(None).unwrap(), global.as_slice());
     }
+
+    #[test]
+    fn the_builds_wire_form_is_the_computed_orders_byte_for_byte(available in page(), s in settings()) {
+        let edge = EdgeOrders::compute(&available, &s, COUNTRIES.iter().copied());
+        match EdgeOrders::wire(&available, &s) {
+            Some(wire) => prop_assert_eq!(
+                serde_json::to_string(&wire).unwrap(),
+                serde_json::to_string(&edge).unwrap()
+            ),
+            None => prop_assert!(edge.is_static()),
+        }
+    }
 }

@@ -277,8 +277,9 @@ pub struct ArtistRecord {
     /// `None` for a file that was missing.
     pub files: Vec<(String, Option<FileState>)>,
     pub hub: PageState,
-    /// Its approved links by slug.
-    pub links: BTreeMap<String, LinkRecord>,
+    /// Its approved links by slug. Boxed: a B-tree node holds eleven
+    /// values, and most artists have a few links.
+    pub links: BTreeMap<String, Box<LinkRecord>>,
     pub unapproved: usize,
 }
 
@@ -335,12 +336,18 @@ impl Record {
         let path = Self::path(content_root);
         let dir = path.parent().expect("in .smartlinks/");
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        // A cache: written whole or not at all, but not worth an fsync.
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        // A cache: written whole or not at all, but not worth an fsync;
+        // streamed, so a large catalog's record is never whole in memory.
+        let tmp = tempfile::NamedTempFile::new_in(dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
-        std::io::Write::write_all(&mut tmp, &postcard::to_allocvec(self)?)
+        let mut writer = std::io::BufWriter::with_capacity(1 << 16, tmp);
+        postcard::to_io(self, &mut writer)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        tmp.persist(&path)
+        writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?
+            .persist(&path)
             .with_context(|| format!("cannot write {}", path.display()))?;
         // The record of an older version, no longer read.
         let _ = std::fs::remove_file(dir.join("build.json"));

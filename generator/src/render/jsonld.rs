@@ -10,6 +10,17 @@ use super::view::{ArtistView, LinkSummary, LinkView};
 /// strings back; HTML-escaping would not round-trip.
 pub fn to_script_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let raw = serde_json::to_string(value).expect("our view types always serialise");
+    let bytes = raw.as_bytes();
+    // Most pages have nothing to escape: scan bytes, copy only if needed.
+    let needs = |i: usize| match bytes[i] {
+        b'<' | b'>' | b'&' => true,
+        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+        0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
+        _ => false,
+    };
+    if !(0..bytes.len()).any(needs) {
+        return raw;
+    }
     let mut out = String::with_capacity(raw.len() + 16);
     let mut plain = 0;
     for (i, c) in raw.char_indices() {

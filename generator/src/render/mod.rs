@@ -317,7 +317,7 @@ impl<'a> Renderer<'a> {
             .collect();
 
         let bar = progress.bar("Rendering", jobs.len() as u64);
-        let results: Vec<Result<(usize, String, LinkRecord)>> = jobs
+        let results: Vec<Result<(usize, String, Box<LinkRecord>)>> = jobs
             .par_iter()
             .map(|&(ai, link)| {
                 let artist = &content.artists[ai];
@@ -371,13 +371,13 @@ impl<'a> Renderer<'a> {
                         theme,
                         before.map(|p| &p.page),
                     )?;
-                    LinkRecord {
+                    Box::new(LinkRecord {
                         page: page_state,
                         source_uri: link.source.uri(),
                         summary,
                         warnings,
                         tracks,
-                    }
+                    })
                 };
                 bar.inc(1);
                 Ok((ai, slug.clone(), result))
@@ -386,7 +386,7 @@ impl<'a> Renderer<'a> {
         bar.finish();
 
         let mut errors = Vec::new();
-        let mut link_records: Vec<BTreeMap<String, LinkRecord>> =
+        let mut link_records: Vec<BTreeMap<String, Box<LinkRecord>>> =
             vec![BTreeMap::new(); content.artists.len()];
         for r in results {
             match r {

@@ -8,7 +8,7 @@ use crate::content::catalog::{Image, OdesliRecord, SpotifyAlbum, SpotifyArtist, 
 use crate::content::{Artist, Link, SiteConfig};
 use crate::services::{offers, safe_url, Offer};
 use smartlinks_core::edge::EdgeOrders;
-use smartlinks_core::{order, OrderSettings, COUNTRIES};
+use smartlinks_core::{order, OrderSettings};
 
 use super::markdown;
 
@@ -462,8 +462,7 @@ pub fn static_buttons(offers: &[Offer], settings: &OrderSettings) -> Vec<ButtonV
 /// fan sees the static order.
 pub fn edge_orders_json(buttons: &[ButtonView], settings: &OrderSettings) -> Option<String> {
     let ids: Vec<&str> = buttons.iter().map(|b| b.id).collect();
-    let edge = EdgeOrders::compute(&ids, settings, COUNTRIES.iter().copied());
-    (!edge.is_static()).then(|| super::jsonld::to_script_json(&edge))
+    EdgeOrders::wire(&ids, settings).map(|w| super::jsonld::to_script_json(&w))
 }
 
 /// Builds the view of one Smart Link. Returns warnings about dropped data.
