@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::country::{country, global_index, Country, Profile};
 
 /// How an artist wants the buttons ordered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderMode {
     /// Best services for the fan's country first.
