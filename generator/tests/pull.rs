@@ -338,6 +338,13 @@ fn second_pull_with_nothing_changed_only_lists_releases() {
         s.summary()
     );
     assert_eq!(world.odesli.count(), 0);
+    // For bench/side-by-side.sh (shown with --nocapture).
+    println!(
+        "pull: unchanged catalog: {} Spotify calls ({}), {} Odesli calls",
+        s.calls().len(),
+        s.summary(),
+        world.odesli.count()
+    );
     assert_eq!(report["changed"], false);
     assert_eq!(artist(&report, "nova-lane")["unchanged"], 4);
     assert_eq!(report["calls"]["odesli"], 0);
