@@ -239,9 +239,9 @@ impl CatalogDir {
 }
 
 fn optional<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, ContentError> {
-    if path.exists() {
-        parse_json(path).map(Some)
-    } else {
-        Ok(None)
+    match parse_json(path) {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
     }
 }

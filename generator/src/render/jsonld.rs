@@ -1,5 +1,6 @@
 //! schema.org structured data, serialised for a `<script type="application/ld+json">`.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::view::{ArtistView, LinkSummary, LinkView};
@@ -48,60 +49,166 @@ fn group(artist: &ArtistView) -> Value {
     g
 }
 
-pub fn link(link: &LinkView, artist: &ArtistView) -> Value {
-    let same_as: Vec<&str> = link.buttons.iter().map(|b| b.url.as_str()).collect();
-    let tracks: Vec<Value> = link
+/// schema.org data of one Smart Link. Written as types rather than a JSON
+/// tree: every page has one, and building the tree cost more than
+/// rendering the rest of the page's data.
+#[derive(Serialize)]
+pub struct LinkLd<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "@id")]
+    id: &'a str,
+    name: &'a str,
+    url: &'a str,
+    #[serde(rename = "byArtist", skip_serializing_if = "Option::is_none")]
+    by_artist: Option<GroupLd<'a>>,
+    #[serde(rename = "albumReleaseType", skip_serializing_if = "Option::is_none")]
+    album_release_type: Option<&'a str>,
+    #[serde(
+        rename = "albumProductionType",
+        skip_serializing_if = "Option::is_none"
+    )]
+    album_production_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    #[serde(rename = "datePublished", skip_serializing_if = "Option::is_none")]
+    date_published: Option<&'a str>,
+    #[serde(rename = "numTracks", skip_serializing_if = "Option::is_none")]
+    num_tracks: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    track: Option<TrackListLd<'a>>,
+    #[serde(rename = "sameAs", skip_serializing_if = "Vec::is_empty")]
+    same_as: Vec<&'a str>,
+    #[serde(rename = "potentialAction", skip_serializing_if = "Option::is_none")]
+    potential_action: Option<ListenActionLd<'a>>,
+    #[serde(rename = "recordLabel", skip_serializing_if = "Option::is_none")]
+    record_label: Option<OrganizationLd<'a>>,
+}
+
+#[derive(Serialize)]
+struct GroupLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    url: &'a str,
+    #[serde(rename = "sameAs", skip_serializing_if = "Option::is_none")]
+    same_as: Option<[&'a str; 1]>,
+}
+
+#[derive(Serialize)]
+struct TrackListLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "numberOfItems")]
+    number_of_items: usize,
+    #[serde(rename = "itemListElement")]
+    item_list_element: Vec<ListItemLd<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListItemLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    position: usize,
+    item: RecordingLd<'a>,
+}
+
+#[derive(Serialize)]
+struct RecordingLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    duration: &'a str,
+    #[serde(rename = "isrcCode", skip_serializing_if = "Option::is_none")]
+    isrc_code: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ListenActionLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    target: Vec<EntryPointLd<'a>>,
+}
+
+#[derive(Serialize)]
+struct EntryPointLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "urlTemplate")]
+    url_template: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct OrganizationLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+}
+
+pub fn link<'a>(link: &'a LinkView, artist: &'a ArtistView) -> LinkLd<'a> {
+    let playlist = link.kind == "playlist";
+    let tracks: Vec<ListItemLd<'a>> = link
         .tracks
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            let mut rec =
-                json!({ "@type": "MusicRecording", "name": t.name, "duration": t.duration_iso });
-            if let Some(isrc) = &t.isrc {
-                rec["isrcCode"] = json!(isrc);
-            }
-            json!({ "@type": "ListItem", "position": i + 1, "item": rec })
+        .map(|(i, t)| ListItemLd {
+            kind: "ListItem",
+            position: i + 1,
+            item: RecordingLd {
+                kind: "MusicRecording",
+                name: &t.name,
+                duration: &t.duration_iso,
+                isrc_code: t.isrc.as_deref(),
+            },
         })
         .collect();
-    let mut v = if link.kind == "playlist" {
-        json!({ "@context": "https://schema.org", "@type": "MusicPlaylist", "@id": link.url, "name": link.title, "url": link.url })
-    } else {
-        json!({
-            "@context": "https://schema.org",
-            "@type": "MusicAlbum",
-            "@id": link.url,
-            "name": link.title,
-            "url": link.url,
-            "byArtist": group(artist),
-            "albumReleaseType": link.schema_release_type,
-            "albumProductionType": link.schema_production_type,
-        })
-    };
-    if let Some(cover) = &link.cover {
-        v["image"] = json!(cover.url);
+    LinkLd {
+        context: "https://schema.org",
+        kind: if playlist {
+            "MusicPlaylist"
+        } else {
+            "MusicAlbum"
+        },
+        id: &link.url,
+        name: &link.title,
+        url: &link.url,
+        by_artist: (!playlist).then(|| GroupLd {
+            kind: "MusicGroup",
+            name: &artist.name,
+            url: &artist.url,
+            same_as: artist.spotify_url.as_deref().map(|s| [s]),
+        }),
+        album_release_type: (!playlist).then_some(link.schema_release_type),
+        album_production_type: (!playlist).then_some(link.schema_production_type),
+        image: link.cover.as_ref().map(|c| c.url.as_str()),
+        date_published: link.release_date.as_deref(),
+        num_tracks: link.track_count,
+        track: (!tracks.is_empty()).then(|| TrackListLd {
+            kind: "ItemList",
+            number_of_items: tracks.len(),
+            item_list_element: tracks,
+        }),
+        same_as: link.buttons.iter().map(|b| b.url.as_str()).collect(),
+        potential_action: (!link.buttons.is_empty()).then(|| ListenActionLd {
+            kind: "ListenAction",
+            target: link
+                .buttons
+                .iter()
+                .map(|b| EntryPointLd {
+                    kind: "EntryPoint",
+                    url_template: &b.url,
+                    name: b.name,
+                })
+                .collect(),
+        }),
+        record_label: link.label.as_deref().map(|name| OrganizationLd {
+            kind: "Organization",
+            name,
+        }),
     }
-    if let Some(date) = &link.release_date {
-        v["datePublished"] = json!(date);
-    }
-    if let Some(n) = link.track_count {
-        v["numTracks"] = json!(n);
-    }
-    if !tracks.is_empty() {
-        v["track"] = json!({ "@type": "ItemList", "numberOfItems": tracks.len(), "itemListElement": tracks });
-    }
-    if !same_as.is_empty() {
-        v["sameAs"] = json!(same_as);
-        let targets: Vec<Value> = link
-            .buttons
-            .iter()
-            .map(|b| json!({ "@type": "EntryPoint", "urlTemplate": b.url, "name": b.name }))
-            .collect();
-        v["potentialAction"] = json!({ "@type": "ListenAction", "target": targets });
-    }
-    if let Some(label) = &link.label {
-        v["recordLabel"] = json!({ "@type": "Organization", "name": label });
-    }
-    v
 }
 
 pub fn hub(artist: &ArtistView, links: &[LinkSummary]) -> Value {

@@ -263,29 +263,24 @@ impl LinkData {
                 artist.config.slug
             )
         };
+        let missing = |e: crate::content::ContentError| {
+            if e.is_not_found() {
+                anyhow::anyhow!(hint())
+            } else {
+                e.into()
+            }
+        };
         Ok(match link.source.kind {
-            SpotifyKind::Playlist => {
-                let path = artist.catalog.playlist_path(&link.source.id);
-                if !path.exists() {
-                    anyhow::bail!(hint());
-                }
-                LinkData::Playlist {
-                    playlist: artist.catalog.playlist(&link.source.id)?,
-                }
-            }
-            _ => {
-                let path = artist.catalog.album_path(&link.source.id);
-                if !path.exists() {
-                    anyhow::bail!(hint());
-                }
-                LinkData::Release {
-                    album: Box::new(artist.catalog.album(&link.source.id)?),
-                    odesli: artist
-                        .catalog
-                        .odesli(&link.source.id)
-                        .with_context(|| link.file.display().to_string())?,
-                }
-            }
+            SpotifyKind::Playlist => LinkData::Playlist {
+                playlist: artist.catalog.playlist(&link.source.id).map_err(missing)?,
+            },
+            _ => LinkData::Release {
+                album: Box::new(artist.catalog.album(&link.source.id).map_err(missing)?),
+                odesli: artist
+                    .catalog
+                    .odesli(&link.source.id)
+                    .with_context(|| link.file.display().to_string())?,
+            },
         })
     }
 }
