@@ -186,7 +186,7 @@ pub fn link<'a>(link: &'a LinkView, artist: &'a ArtistView) -> LinkLd<'a> {
         image: link.cover.as_ref().map(|c| c.url.as_str()),
         date_published: link.release_date.as_deref(),
         num_tracks: link.track_count,
-        track: (!tracks.is_empty()).then(|| TrackListLd {
+        track: (!tracks.is_empty()).then_some(TrackListLd {
             kind: "ItemList",
             number_of_items: tracks.len(),
             item_list_element: tracks,
