@@ -98,7 +98,7 @@ impl Published {
 
     /// Old addresses of links that moved: `(old ARTIST/SLUG, new ARTIST/SLUG)`.
     /// `current` maps each published source URI to its address now.
-    pub fn moved(&self, current: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    pub fn moved(&self, current: &BTreeMap<&str, &str>) -> Vec<(String, String)> {
         let old = self
             .links
             .iter()
@@ -106,8 +106,8 @@ impl Published {
             .chain(self.retired.iter());
         let mut moved: Vec<(String, String)> = old
             .filter_map(|(rel, source)| {
-                let now = current.get(source)?;
-                (now != rel).then(|| (rel.clone(), now.clone()))
+                let now = *current.get(source.as_str())?;
+                (now != rel).then(|| (rel.clone(), now.to_string()))
             })
             .collect();
         moved.sort();
@@ -236,7 +236,7 @@ mod tests {
             "s3".into(),
             BTreeMap::from([("a/newer".to_string(), link("spotify:album:X"))]),
         );
-        let current = BTreeMap::from([("spotify:album:X".to_string(), "a/newer".to_string())]);
+        let current = BTreeMap::from([("spotify:album:X", "a/newer")]);
         assert_eq!(
             third.moved(&current),
             vec![

@@ -410,7 +410,7 @@ impl<'a> Renderer<'a> {
         let hubs: Vec<(String, ArtistRecord)> = content
             .artists
             .par_iter()
-            .zip(artists.par_iter())
+            .zip(artists.into_par_iter())
             .zip(link_records.into_par_iter())
             .map(|((artist, loaded), links)| {
                 let slug = &artist.config.slug;
@@ -455,8 +455,8 @@ impl<'a> Renderer<'a> {
                     listing_changed.store(true, Ordering::Relaxed);
                 }
                 let record = ArtistRecord {
-                    file: loaded.file.clone(),
-                    files: loaded.files.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                    file: loaded.file,
+                    files: loaded.files.into_iter().collect(),
                     hub,
                     links,
                     unapproved: artist.links.iter().filter(|l| !l.config.approved).count(),
@@ -561,27 +561,32 @@ impl<'a> Renderer<'a> {
             Ok(())
         };
         put("404.html", self.render_404()?.as_bytes())?;
-        let mut urls = Vec::new();
-        let mut current: BTreeMap<String, String> = BTreeMap::new();
+        let hubs: Vec<String> = record
+            .artists
+            .keys()
+            .map(|slug| self.site.url(slug))
+            .collect();
+        let mut urls: Vec<&str> = Vec::new();
+        let mut current: BTreeMap<&str, &str> = BTreeMap::new();
         let mut published_links = Vec::new();
-        let mut rels = Vec::new();
-        for (slug, artist) in &record.artists {
-            urls.push(self.site.url(slug));
+        let rels: Vec<Vec<String>> = record
+            .artists
+            .iter()
+            .map(|(slug, a)| a.links.keys().map(|l| format!("{slug}/{l}")).collect())
+            .collect();
+        let mut track_targets: Vec<(&str, &str)> = Vec::new();
+        for (((slug, artist), hub), rels) in record.artists.iter().zip(&hubs).zip(&rels) {
+            urls.push(hub);
             let mut by_date: Vec<&LinkSummary> =
                 artist.links.values().map(|l| &l.summary).collect();
             by_date.sort_by(|a, b| newest_first_order(a, b));
-            urls.extend(by_date.into_iter().map(|s| s.url.clone()));
-            for (link_slug, link) in &artist.links {
-                let rel = format!("{slug}/{link_slug}");
-                current.insert(link.source_uri.clone(), rel.clone());
+            urls.extend(by_date.into_iter().map(|s| s.url.as_str()));
+            for ((link_slug, link), rel) in artist.links.iter().zip(rels) {
+                current.insert(&link.source_uri, rel);
                 published_links.push((slug.as_str(), link_slug.as_str()));
-                rels.push((rel, &link.tracks));
+                track_targets.extend(link.tracks.split_whitespace().map(|t| (t, rel.as_str())));
             }
         }
-        let track_targets: Vec<(&str, &str)> = rels
-            .iter()
-            .flat_map(|(rel, tracks)| tracks.split_whitespace().map(|t| (t, rel.as_str())))
-            .collect();
         for (name, xml) in sitemap::sitemaps(&self.site.base_url, &urls) {
             put(&name, xml.as_bytes())?;
         }

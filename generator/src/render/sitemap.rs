@@ -7,7 +7,7 @@ fn xml_escape(s: &str) -> String {
     crate::theme::escape_html(s)
 }
 
-fn urlset(urls: &[String]) -> String {
+fn urlset(urls: &[&str]) -> String {
     let mut out = String::with_capacity(64 + urls.len() * 80);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for u in urls {
@@ -21,7 +21,7 @@ fn urlset(urls: &[String]) -> String {
 
 /// The sitemap files to write: one `sitemap.xml`, or, past 50,000 URLs, a
 /// sitemap index `sitemap.xml` pointing at `sitemap-1.xml`, `sitemap-2.xml`, ...
-pub fn sitemaps(base_url: &str, urls: &[String]) -> Vec<(String, String)> {
+pub fn sitemaps(base_url: &str, urls: &[&str]) -> Vec<(String, String)> {
     if urls.len() <= MAX_URLS_PER_FILE {
         return vec![("sitemap.xml".into(), urlset(urls))];
     }
@@ -53,6 +53,7 @@ mod tests {
         let urls: Vec<String> = (0..MAX_URLS_PER_FILE + 1)
             .map(|i| format!("https://x.example/a/{i}"))
             .collect();
+        let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
         let files = sitemaps("https://x.example", &urls);
         assert_eq!(files.len(), 3);
         assert!(files[2].1.contains("<sitemapindex"));
