@@ -230,3 +230,14 @@ fn a_deleted_site_is_built_again_whole() {
     assert_eq!(counts(&build(&site, &[])), (15, 0));
     assert_eq!(snapshot(&site.out()), full_build_snapshot(&site));
 }
+
+#[test]
+fn site_wide_files_are_written_again_when_removed_or_edited() {
+    let site = Site::sample();
+    build(&site, &[]);
+    std::fs::remove_file(site.out().join("sitemap.xml")).unwrap();
+    std::fs::write(site.out().join("_redirects"), "tampered").unwrap();
+    // No page changes, but the site-wide files are not what the record says.
+    assert_eq!(counts(&build(&site, &[])), (0, 15));
+    assert_eq!(snapshot(&site.out()), full_build_snapshot(&site));
+}

@@ -258,9 +258,9 @@ pub struct PageState {
     pub theme: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LinkRecord {
-    pub page: PageState,
+/// What the build knows of one link besides its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
     /// `spotify:album:…`, for `_redirects` of renamed links.
     pub source_uri: String,
     pub summary: LinkSummary,
@@ -269,7 +269,94 @@ pub struct LinkRecord {
     pub tracks: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One link as this build made it.
+#[derive(Debug, Clone)]
+pub struct LinkRecord {
+    pub page: PageState,
+    pub listing: Listing,
+}
+
+/// A value read from the record is kept encoded until something asks for
+/// it: a build that changes one link never reads the other artists'
+/// listings, and writes them back as the bytes they were.
+#[derive(Debug, Default)]
+pub struct Packed<T> {
+    /// The encoding read from the record; `None` for a value made by this build.
+    bytes: Option<Vec<u8>>,
+    value: std::sync::OnceLock<T>,
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned + Default> Packed<T> {
+    pub fn new(value: T) -> Self {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(value);
+        Packed {
+            bytes: None,
+            value: cell,
+        }
+    }
+
+    /// The value; a record that cannot be read gives an empty one.
+    pub fn get(&self) -> &T {
+        self.value.get_or_init(|| {
+            self.bytes
+                .as_deref()
+                .and_then(|b| postcard::from_bytes(b).ok())
+                .unwrap_or_default()
+        })
+    }
+
+    fn encoded(&self) -> std::borrow::Cow<'_, [u8]> {
+        match &self.bytes {
+            Some(b) => b.into(),
+            None => postcard::to_allocvec(self.get())
+                .expect("plain data")
+                .into(),
+        }
+    }
+
+    /// Whether both hold the same value (their encodings are equal).
+    pub fn same_as(&self, other: &Packed<T>) -> bool {
+        self.encoded() == other.encoded()
+    }
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned + Default> Serialize for Packed<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.encoded())
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Packed<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+        }
+        Ok(Packed {
+            bytes: Some(d.deserialize_byte_buf(Bytes)?),
+            value: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+/// The entry for the link `slug` in a list in slug order.
+pub fn find<'a, T>(list: &'a [(String, T)], slug: &str) -> Option<&'a T> {
+    list.binary_search_by(|(s, _)| s.as_str().cmp(slug))
+        .ok()
+        .map(|i| &list[i].1)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ArtistRecord {
     /// `artists/<file>.toml`, relative to the content directory.
     pub file: String,
@@ -277,9 +364,14 @@ pub struct ArtistRecord {
     /// `None` for a file that was missing.
     pub files: Vec<(String, Option<FileState>)>,
     pub hub: PageState,
-    /// Its approved links by slug. Boxed: a B-tree node holds eleven
-    /// values, and most artists have a few links.
-    pub links: BTreeMap<String, Box<LinkRecord>>,
+    /// The pages of its approved links, in slug order.
+    pub pages: Vec<(String, PageState)>,
+    /// Its links' warnings, repeated by every build while they stand.
+    pub warnings: Vec<String>,
+    /// Its approved links' listings in slug order, read only when needed.
+    /// A list, not a map: most artists have a few links, and a map's node
+    /// holds room for eleven.
+    pub listing: Packed<Vec<(String, Listing)>>,
     pub unapproved: usize,
 }
 

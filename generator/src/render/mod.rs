@@ -353,30 +353,34 @@ impl<'a> Renderer<'a> {
                 let input = input.finish();
                 let slug = &link.config.slug;
                 let page = format!("{}/{slug}/index.html", artist.config.slug);
-                let before = loaded.previous.and_then(|p| p.links.get(slug));
-                let result = if let Some(prev) =
-                    before.filter(|p| p.page.input == input && in_place(&output, &page, &p.page))
-                {
-                    prev.clone()
+                let before = loaded
+                    .previous
+                    .and_then(|p| incremental::find(&p.pages, slug));
+                let unchanged = before
+                    .filter(|p| p.input == input && in_place(&output, &page, p))
+                    .and_then(|p| {
+                        let listing = incremental::find(loaded.previous?.listing.get(), slug)?;
+                        Some((p, listing))
+                    });
+                let result = if let Some((page, listing)) = unchanged {
+                    Box::new(LinkRecord {
+                        page: page.clone(),
+                        listing: listing.clone(),
+                    })
                 } else {
                     let (html, summary, warnings, tracks) =
                         self.render_link_tracks(artist, &loaded.view, link)?;
                     let tracks = tracks.join(" ");
                     rendered.fetch_add(1, Ordering::Relaxed);
-                    let page_state = put(
-                        &output,
-                        &page,
-                        html.as_bytes(),
-                        input,
-                        theme,
-                        before.map(|p| &p.page),
-                    )?;
+                    let page_state = put(&output, &page, html.as_bytes(), input, theme, before)?;
                     Box::new(LinkRecord {
                         page: page_state,
-                        source_uri: link.source.uri(),
-                        summary,
-                        warnings,
-                        tracks,
+                        listing: incremental::Listing {
+                            source_uri: link.source.uri(),
+                            summary,
+                            warnings,
+                            tracks,
+                        },
                     })
                 };
                 bar.inc(1);
@@ -416,7 +420,7 @@ impl<'a> Renderer<'a> {
                 let slug = &artist.config.slug;
                 let page = format!("{slug}/index.html");
                 let theme = self.artist_theme(artist);
-                let summaries = newest_first(links.values().map(|l| &l.summary));
+                let summaries = newest_first(links.values().map(|l| &l.listing.summary));
                 let mut input = incremental::Inputs::default()
                     .file(site_rel, site_state.as_ref())
                     .text(&theme.name)
@@ -437,28 +441,35 @@ impl<'a> Renderer<'a> {
                 };
                 // Links no longer published leave the site.
                 if let Some(prev) = loaded.previous {
-                    for gone in prev.links.keys().filter(|s| !links.contains_key(*s)) {
+                    for gone in prev
+                        .pages
+                        .iter()
+                        .map(|(s, _)| s)
+                        .filter(|s| !links.contains_key(*s))
+                    {
                         output.remove(&format!("{slug}/{gone}/index.html"))?;
                     }
                 }
-                let same_listing = loaded.previous.is_some_and(|p| {
-                    p.links.len() == links.len()
-                        && p.links.iter().zip(&links).all(|((s1, a), (s2, b))| {
-                            s1 == s2
-                                && a.summary == b.summary
-                                && a.tracks == b.tracks
-                                && a.source_uri == b.source_uri
-                                && a.warnings == b.warnings
-                        })
-                });
-                if !same_listing {
+                let mut pages = Vec::with_capacity(links.len());
+                let mut listing = Vec::with_capacity(links.len());
+                let mut warnings = Vec::new();
+                for (link_slug, link) in links {
+                    let LinkRecord { page, listing: l } = *link;
+                    warnings.extend(l.warnings.iter().cloned());
+                    pages.push((link_slug.clone(), page));
+                    listing.push((link_slug, l));
+                }
+                let listing = incremental::Packed::new(listing);
+                if !loaded.previous.is_some_and(|p| p.listing.same_as(&listing)) {
                     listing_changed.store(true, Ordering::Relaxed);
                 }
                 let record = ArtistRecord {
                     file: loaded.file,
                     files: loaded.files.into_iter().collect(),
                     hub,
-                    links,
+                    pages,
+                    warnings,
+                    listing,
                     unapproved: artist.links.iter().filter(|l| !l.config.approved).count(),
                 };
                 Ok((slug.clone(), record))
@@ -473,7 +484,7 @@ impl<'a> Renderer<'a> {
         for (slug, prev) in &previous.artists {
             if !record.artists.contains_key(slug) {
                 output.remove(&format!("{slug}/index.html"))?;
-                for link in prev.links.keys() {
+                for (link, _) in &prev.pages {
                     output.remove(&format!("{slug}/{link}/index.html"))?;
                 }
             }
@@ -483,7 +494,7 @@ impl<'a> Renderer<'a> {
         let mut in_use: BTreeSet<String> = BTreeSet::from([site_theme.name.clone()]);
         for artist in record.artists.values() {
             in_use.insert(artist.hub.theme.clone());
-            in_use.extend(artist.links.values().map(|l| l.page.theme.clone()));
+            in_use.extend(artist.pages.iter().map(|(_, p)| p.theme.clone()));
         }
         record.themes = in_use
             .iter()
@@ -494,8 +505,7 @@ impl<'a> Renderer<'a> {
         let mut warnings: Vec<String> = record
             .artists
             .values()
-            .flat_map(|a| a.links.values())
-            .flat_map(|l| l.warnings.iter().cloned())
+            .flat_map(|a| a.warnings.iter().cloned())
             .collect();
         // Sitemaps, manifests, redirects, 404 and assets are made from the
         // listing of every link; when it is as it was, so are they.
@@ -530,7 +540,7 @@ impl<'a> Renderer<'a> {
             warnings.push(format!("{e:#}; the next build renders every page"));
         }
         let rendered = rendered.into_inner();
-        let links: usize = record.artists.values().map(|a| a.links.len()).sum();
+        let links: usize = record.artists.values().map(|a| a.pages.len()).sum();
         let pages = links + record.artists.len();
         Ok(BuildReport {
             rendered,
@@ -572,16 +582,20 @@ impl<'a> Renderer<'a> {
         let rels: Vec<Vec<String>> = record
             .artists
             .iter()
-            .map(|(slug, a)| a.links.keys().map(|l| format!("{slug}/{l}")).collect())
+            .map(|(slug, a)| a.pages.iter().map(|(l, _)| format!("{slug}/{l}")).collect())
             .collect();
         let mut track_targets: Vec<(&str, &str)> = Vec::new();
         for (((slug, artist), hub), rels) in record.artists.iter().zip(&hubs).zip(&rels) {
             urls.push(hub);
-            let mut by_date: Vec<&LinkSummary> =
-                artist.links.values().map(|l| &l.summary).collect();
+            let mut by_date: Vec<&LinkSummary> = artist
+                .listing
+                .get()
+                .iter()
+                .map(|(_, l)| &l.summary)
+                .collect();
             by_date.sort_by(|a, b| newest_first_order(a, b));
             urls.extend(by_date.into_iter().map(|s| s.url.as_str()));
-            for ((link_slug, link), rel) in artist.links.iter().zip(rels) {
+            for ((link_slug, link), rel) in artist.listing.get().iter().zip(rels) {
                 current.insert(&link.source_uri, rel);
                 published_links.push((slug.as_str(), link_slug.as_str()));
                 track_targets.extend(link.tracks.split_whitespace().map(|t| (t, rel.as_str())));
@@ -745,7 +759,7 @@ pub fn build_site(
     let mut themes: HashMap<String, Theme> = HashMap::new();
     for artist in previous.artists.values() {
         for name in
-            std::iter::once(&artist.hub.theme).chain(artist.links.values().map(|l| &l.page.theme))
+            std::iter::once(&artist.hub.theme).chain(artist.pages.iter().map(|(_, p)| &p.theme))
         {
             if !themes.contains_key(name) {
                 if let Ok(t) = Theme::load_with(name, root, builtin) {
@@ -783,9 +797,9 @@ pub fn build_site(
         .filter(|(slug, a)| {
             artist_files.contains(&a.file)
                 && page_ok(&format!("{slug}/index.html"), &a.hub)
-                && a.links
+                && a.pages
                     .iter()
-                    .all(|(l, r)| page_ok(&format!("{slug}/{l}/index.html"), &r.page))
+                    .all(|(l, p)| page_ok(&format!("{slug}/{l}/index.html"), p))
                 && a.files
                     .iter()
                     .all(|(path, state)| clock.unchanged(&base, path, state.as_ref()))
