@@ -5,7 +5,7 @@
 //! build embedded in the page and splices the button lines with
 //! [`edge::reorder`], the same code the local preview server uses.
 
-use smartlinks_core::edge::{self, EdgeOrders};
+use smartlinks_core::edge::{self, EdgeOrders, EdgeOrdersRef};
 
 /// What a page needs for one visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,25 +39,24 @@ impl Transform {
 
 /// Decides what a visitor from `country` (`None` when unknown) sees of `html`.
 /// A page whose embedded data is missing or malformed is served as built.
+///
+/// The embedded data is read in place ([`EdgeOrdersRef`]): about a fifth of
+/// the time of building an [`EdgeOrders`] for the one lookup a request needs.
 pub fn transform(html: &str, country: Option<&str>) -> Transform {
-    let Some(orders) = embedded_orders(html) else {
+    let Some(orders) = edge::embedded_json(html)
+        .and_then(|json| serde_json::from_str::<EdgeOrdersRef>(json).ok())
+        .filter(EdgeOrdersRef::is_valid)
+    else {
         return Transform::Static;
     };
-    if orders.is_static() || orders.orders.len() < 2 {
+    if !orders.varies() {
         return Transform::Static;
     }
-    let order = country
-        .and_then(|c| orders.countries.get(c))
-        .map_or(0, |&i| usize::from(i));
-    if order == 0 {
-        return Transform::Global;
-    }
     match orders
-        .orders
-        .get(order)
-        .and_then(|ids| edge::reorder(html, ids))
+        .numbered_order_for(country)
+        .and_then(|(order, ids)| Some((order, edge::reorder(html, &ids)?)))
     {
-        Some(html) => Transform::Reordered { html, order },
+        Some((order, html)) => Transform::Reordered { html, order },
         None => Transform::Global,
     }
 }

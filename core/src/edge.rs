@@ -316,6 +316,40 @@ pub struct EdgeOrdersRef<'a> {
 }
 
 impl EdgeOrdersRef<'_> {
+    /// Whether the data adds up as [`EdgeOrders`] would require: one country
+    /// list per order, positions inside the global order, two-letter codes.
+    /// Checked without allocating, for the worker's per-request path.
+    pub fn is_valid(&self) -> bool {
+        self.orders.len() == self.countries.len()
+            && self.orders.iter().all(|o| {
+                o.bytes()
+                    .all(|c| position_of(c).is_some_and(|p| p < self.global.len()))
+            })
+            && self.countries.iter().all(|codes| {
+                codes.len() % 2 == 0 && codes.bytes().all(|b| b.is_ascii_alphanumeric())
+            })
+    }
+
+    /// Whether some country sees another order than the page as built.
+    pub fn varies(&self) -> bool {
+        self.countries.iter().any(|codes| !codes.is_empty())
+    }
+
+    /// The order number (1 and up, as in [`EdgeOrders::orders`]) and the
+    /// button order for a fan in `country`; `None` when that fan sees the
+    /// page as built.
+    pub fn numbered_order_for(&self, country: Option<&str>) -> Option<(usize, Vec<&str>)> {
+        let code = country?.as_bytes();
+        if code.len() != 2 {
+            return None;
+        }
+        let k = self
+            .countries
+            .iter()
+            .position(|list| list.as_bytes().chunks(2).any(|c| c == code))?;
+        Some((k + 1, self.order_for(country)?))
+    }
+
     /// The button order for a fan in `country`, or `None` when the page is
     /// to be served as built (unknown country, a country that sees the
     /// static order, or data that does not add up).

@@ -341,4 +341,21 @@ proptest! {
             None => prop_assert!(edge.is_static()),
         }
     }
+
+    #[test]
+    fn the_workers_in_place_reading_agrees_with_the_full_orders(available in page(), s in settings()) {
+        let edge = EdgeOrders::compute(&available, &s, COUNTRIES.iter().copied());
+        let json = serde_json::to_string(&edge).unwrap();
+        let read: smartlinks_core::edge::EdgeOrdersRef = serde_json::from_str(&json).unwrap();
+        prop_assert!(read.is_valid());
+        prop_assert_eq!(read.varies(), !edge.is_static());
+        for code in COUNTRIES.iter().copied().chain(["XX", "zz", ""]) {
+            let want = edge.countries.get(code).map(|&i| {
+                let i = usize::from(i);
+                (i, edge.orders[i].iter().map(String::as_str).collect::<Vec<_>>())
+            });
+            prop_assert_eq!(read.numbered_order_for(Some(code)), want, "{}", code);
+        }
+        prop_assert_eq!(read.numbered_order_for(None), None);
+    }
 }
