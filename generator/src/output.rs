@@ -112,18 +112,21 @@ impl Output {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<Stamp> {
         let path = self.resolve(rel)?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| self.io_error(e, "create", dir))?;
         }
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        // Stamped from the open file: no second lookup of the path.
+        let meta = (|| {
+            let mut file = std::fs::File::create(&path)?;
+            std::io::Write::write_all(&mut file, bytes)?;
+            file.metadata()
+        })()
+        .map_err(|e| self.io_error(e, "write", &path))?;
         if self.mode == Mode::Update {
             self.written
                 .lock()
                 .expect("not poisoned")
                 .push(rel.to_string());
         }
-        let meta = std::fs::metadata(&path)
-            .with_context(|| format!("cannot read back {}", path.display()))?;
         Ok(Stamp::of(&meta))
     }
 
@@ -160,6 +163,25 @@ impl Output {
         (self.mode == Mode::Update).then(|| self.target.join(rel))
     }
 
+    /// An I/O error writing the site, saying what to do when the disk is full.
+    fn io_error(&self, e: std::io::Error, verb: &str, path: &Path) -> anyhow::Error {
+        let full = matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        );
+        if full {
+            let place = self.target.parent().unwrap_or(Path::new("."));
+            anyhow::anyhow!(
+                "cannot {verb} {}: the disk is full ({e}); nothing was changed in {}. Free space on the disk holding {}, or build somewhere else with --out",
+                path.display(),
+                self.target.display(),
+                place.display()
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("cannot {verb} {}", path.display()))
+        }
+    }
+
     fn resolve(&self, rel: &str) -> Result<PathBuf> {
         let rel_path = Path::new(rel);
         let safe = !rel.is_empty()
@@ -189,7 +211,14 @@ impl Output {
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 apply(&self.target, &journal)
             }
-            _ if self.target.exists() => {
+            Mode::Update => {
+                let _ = std::fs::remove_dir_all(&staged);
+                bail!(
+                    "{} disappeared during the build; build again",
+                    self.target.display()
+                )
+            }
+            Mode::Replace if self.target.exists() => {
                 exchange(&staged, &self.target).with_context(|| {
                     format!("cannot move the new site into {}", self.target.display())
                 })?;
@@ -198,7 +227,7 @@ impl Output {
                     format!("cannot remove the previous site at {}", staged.display())
                 })
             }
-            _ => std::fs::rename(&staged, &self.target).with_context(|| {
+            Mode::Replace => std::fs::rename(&staged, &self.target).with_context(|| {
                 format!("cannot move the new site into {}", self.target.display())
             }),
         }

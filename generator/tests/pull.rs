@@ -1377,6 +1377,66 @@ fn expired_token_is_asked_for_again() {
 
 #[cfg(unix)]
 #[test]
+fn a_pull_killed_midway_leaves_a_consistent_catalog_and_the_next_completes() {
+    let world = World::new(Profile::Extended);
+    let mut child = world
+        .command(
+            &[("SMARTLINKS_ODESLI_PER_MINUTE", "60")],
+            &["pull", "--json"],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while world.odesli.count() < 2 {
+        assert!(Instant::now() < deadline, "the pull never reached Odesli");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // No handler runs: the process just ends, wherever it was.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    every_json_file_parses(&world.path("catalog"));
+    // Half-written files, if any, are dot files the loader never reads.
+    for entry in walkdir::WalkDir::new(world.path("catalog"))
+        .into_iter()
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().is_file() && !name.ends_with(".json") {
+            assert!(name.starts_with('.'), "a stray catalog file: {name}");
+        }
+    }
+    for artist in ["nova-lane", "koji-mori"] {
+        let path = world.path(&format!("catalog/{artist}/state.json"));
+        if !path.exists() {
+            continue;
+        }
+        let state = world.json(&format!("catalog/{artist}/state.json"));
+        for id in state["releases"].as_object().unwrap().keys() {
+            assert!(
+                world
+                    .path(&format!("catalog/{artist}/albums/{id}.json"))
+                    .exists(),
+                "state.json names {id} without its album"
+            );
+        }
+    }
+    // The next pull finishes the job, and the site builds.
+    let report = world.pull();
+    assert_eq!(report["failed"], 0);
+    assert_eq!(
+        world.links("nova-lane").len() + world.links("koji-mori").len(),
+        8
+    );
+    let out = world.run(&["approve", "--artist", "koji-mori", "--all"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = world.run(&["build", "--out", world.path("public").to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
 fn ctrl_c_stops_the_pull_and_leaves_the_catalog_consistent() {
     let world = World::new(Profile::Extended);
     let mut child = world

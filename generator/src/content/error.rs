@@ -43,11 +43,13 @@ pub fn read_to_string(path: &Path) -> Result<String, ContentError> {
     })
 }
 
-/// Parses a hand-written TOML file. The error names the file, and toml's
-/// message names the line, column and field.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ContentError> {
-    let text = read_to_string(path)?;
-    toml::from_str(&text)
+/// Parses the text of the hand-written TOML file at `path`. The error names
+/// the file, and toml's message names the line, column and field.
+pub fn parse_toml_str<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, ContentError> {
+    toml::from_str(text)
         .map_err(|e| ContentError::invalid(path, e.to_string().trim_end().to_string()))
 }
 
@@ -64,7 +66,16 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Cont
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    parse_json_bytes(path, &bytes)
+}
+
+/// Parses the bytes of the machine-written JSON file at `path` (which is
+/// only named in the error).
+pub fn parse_json_bytes<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<T, ContentError> {
+    serde_json::from_slice(bytes).map_err(|e| {
         ContentError::invalid(
             path,
             format!("{e} (this file is written by `smartlinks pull`; pull again to repair it)"),

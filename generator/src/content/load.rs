@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::catalog::CatalogDir;
 use super::config::{ArtistConfig, LinkConfig, SiteConfig};
-use super::error::{parse_toml, ContentError};
+use super::error::{parse_toml_str, read_to_string, ContentError};
 use super::SpotifyRef;
 
 /// Everything hand-written in a content directory.
@@ -81,8 +81,7 @@ impl Content {
             )
             .into());
         }
-        let mut site: SiteConfig = parse_toml(&site_path)?;
-        site.validate(&site_path)?;
+        let site = parse_site(&site_path, &read_to_string(&site_path)?)?;
 
         let artist_files = toml_files(&root.join("artists"))?;
         let mut errors = Vec::new();
@@ -133,8 +132,7 @@ impl Content {
     /// a build that keeps the other artists' pages as they are.
     pub fn load_artists(root: &Path, files: &[PathBuf]) -> Result<Content, ContentErrors> {
         let site_path = Self::site_file(root);
-        let mut site: SiteConfig = parse_toml(&site_path)?;
-        site.validate(&site_path)?;
+        let site = parse_site(&site_path, &read_to_string(&site_path)?)?;
         let mut errors = Vec::new();
         let mut artists = Vec::new();
         for result in files
@@ -165,8 +163,9 @@ impl Content {
 }
 
 fn load_artist(root: &Path, file: &Path) -> Result<Artist, Vec<ContentError>> {
-    let config: ArtistConfig = parse_toml(file).map_err(|e| vec![e])?;
-    config.validate(file).map_err(|e| vec![e])?;
+    let config = read_to_string(file)
+        .and_then(|text| parse_artist(file, &text))
+        .map_err(|e| vec![e])?;
     let links_dir = root.join("links").join(&config.slug);
     let link_files = toml_files(&links_dir).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
@@ -202,9 +201,29 @@ fn load_artist(root: &Path, file: &Path) -> Result<Artist, Vec<ContentError>> {
     })
 }
 
+/// Parses and checks the text of `site.toml` (at `path`, which errors name).
+pub fn parse_site(path: &Path, text: &str) -> Result<SiteConfig, ContentError> {
+    let mut site: SiteConfig = parse_toml_str(path, text)?;
+    site.validate(path)?;
+    Ok(site)
+}
+
+/// Parses and checks the text of an artist file.
+pub fn parse_artist(path: &Path, text: &str) -> Result<ArtistConfig, ContentError> {
+    let config: ArtistConfig = parse_toml_str(path, text)?;
+    config.validate(path)?;
+    Ok(config)
+}
+
+/// Parses and checks the text of a link file; returns it and its source.
+pub fn parse_link(path: &Path, text: &str) -> Result<(LinkConfig, SpotifyRef), ContentError> {
+    let config: LinkConfig = parse_toml_str(path, text)?;
+    let source = config.validate(path)?;
+    Ok((config, source))
+}
+
 fn load_link(file: &Path) -> Result<Link, ContentError> {
-    let config: LinkConfig = parse_toml(file)?;
-    let source = config.validate(file)?;
+    let (config, source) = parse_link(file, &read_to_string(file)?)?;
     Ok(Link {
         file: file.to_path_buf(),
         config,
