@@ -868,6 +868,100 @@ fn pull_then_build_publishes_every_approved_release_with_odesli_buttons() {
     }
 }
 
+#[path = "hostile/corpus.rs"]
+mod corpus;
+
+#[test]
+fn the_hostile_corpus_through_the_fake_apis_stays_text_in_every_theme() {
+    use scraper::{Html, Selector};
+    let (mut data, mut answers) = data::sample();
+    // Every third string, as a release name, its track names, its label and
+    // cover address; the Odesli answer carries it as two service addresses.
+    let strings: Vec<String> = corpus::strings().into_iter().step_by(3).collect();
+    let mut ids = Vec::new();
+    for (i, s) in strings.iter().enumerate() {
+        let id = fake_id(&format!("Hostile{i:03}Z"));
+        let mut album = data::album(&id, s, ("NovaLane", "Nova Lane"), "album", 3, "2026-01-01");
+        album["label"] = json!(s);
+        album["images"] = json!([{"url": s, "width": 640, "height": 640}]);
+        for track in album["tracks"]["items"].as_array_mut().unwrap() {
+            track["name"] = json!(s);
+        }
+        data.add_album(NOVA, album);
+        let mut answer = data::odesli_answer(&id, s);
+        answer["linksByPlatform"]["appleMusic"]["url"] = json!(s);
+        answer["linksByPlatform"]["deezer"]["url"] =
+            json!(format!("https://www.deezer.com/album/{s}"));
+        answers.insert(id.clone(), answer);
+        ids.push(id);
+    }
+    let world = World::with(Profile::Extended, data, answers);
+    let report = world.pull();
+    assert_eq!(report["failed"], 0, "{report}");
+    every_json_file_parses(&world.path("catalog"));
+
+    let any = Selector::parse("*").unwrap();
+    let ld = Selector::parse(r#"script[type="application/ld+json"]"#).unwrap();
+    for theme in ["daylight", "midnight", "spotlight", "minimal"] {
+        world.site.edit("site.toml", |t| {
+            t.lines()
+                .map(|l| {
+                    if l.starts_with("theme") {
+                        format!("theme = \"{theme}\"")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        });
+        let built = world.build();
+        for (s, id) in strings.iter().zip(&ids) {
+            let (_, link) = world.link_for("nova-lane", id).unwrap();
+            let rel = format!("nova-lane/{}/index.html", link["slug"].as_str().unwrap());
+            let html = Html::parse_document(&built.text(&rel));
+            for el in html.select(&any) {
+                let el = el.value();
+                for (attr, value) in el.attrs() {
+                    assert!(
+                        !attr.starts_with("on"),
+                        "{theme}: <{} {attr}> from {s:?}",
+                        el.name()
+                    );
+                    if ["href", "src", "poster", "action", "data-url"].contains(&attr) {
+                        let v = value.trim_start().to_ascii_lowercase();
+                        assert!(
+                            v.starts_with("https://")
+                                || v.starts_with("http://")
+                                || v.starts_with('/')
+                                || v.starts_with('#'),
+                            "{theme}: <{} {attr}={value:?}> from {s:?}",
+                            el.name()
+                        );
+                    }
+                }
+                if el.name() == "script" {
+                    let ty = el.attr("type").unwrap_or_default();
+                    let src = el.attr("src").unwrap_or_default();
+                    assert!(
+                        ty.ends_with("json") || src.starts_with("/assets/"),
+                        "{theme}: a script {ty:?} {src:?} from {s:?}"
+                    );
+                }
+            }
+            let json: Value =
+                serde_json::from_str(&html.select(&ld).next().unwrap().text().collect::<String>())
+                    .unwrap();
+            assert_eq!(json["name"], json!(s), "{theme}");
+            assert_eq!(json["recordLabel"]["name"], json!(s), "{theme}");
+            for item in json["track"]["itemListElement"].as_array().unwrap() {
+                assert_eq!(item["item"]["name"], json!(s), "{theme}");
+            }
+        }
+    }
+}
+
 #[test]
 fn hostile_upstream_data_is_stored_safely_and_rendered_escaped() {
     let (mut data, mut answers) = data::sample();
