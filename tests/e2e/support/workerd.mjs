@@ -110,13 +110,15 @@ export async function startWorker(dir, { readyMs = 90_000, logLevel } = {}) {
 
 /**
  * Runs `smartlinks serve --port 0 --json` (the binary `bin`) on the content
- * folder `content` (building into `out` when given) and waits for the line
+ * folder `content` (building into `out` and storing beacons in `db` when
+ * given) and waits for the line
  * naming its address. The server stops by itself after `exitAfter` seconds.
  * Resolves to { child, started: {url, port, out, db}, stop() }.
  */
-export function startServe(bin, content, { out, exitAfter = 300, readyMs = 60_000 } = {}) {
+export function startServe(bin, content, { out, db, exitAfter = 300, readyMs = 60_000 } = {}) {
   const args = ['--content', content, '--json', 'serve', '--port', '0', '--exit-after', String(exitAfter)];
   if (out) args.push('--out', out);
+  if (db) args.push('--db', db);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill();
