@@ -226,7 +226,7 @@ impl Theme {
 
 /// Escapes text for HTML text and quoted attribute values. Unlike Tera's
 /// default it leaves `/` alone, which is safe inside quotes and keeps URLs
-/// readable and pages smaller.
+/// readable and pages smaller. Control characters become U+FFFD.
 pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 8);
     // Copy runs of plain text at once; every page escapes thousands of values.
@@ -238,6 +238,9 @@ pub fn escape_html(input: &str) -> String {
             b'>' => "&gt;",
             b'"' => "&quot;",
             b'\'' => "&#39;",
+            // Control characters other than whitespace are errors in HTML
+            // (a parser turns NUL into U+FFFD anyway): write what it shows.
+            0x00..=0x08 | 0x0B | 0x0E..=0x1F | 0x7F => "\u{FFFD}",
             _ => continue,
         };
         out.push_str(&input[plain..i]);
@@ -282,6 +285,15 @@ mod tests {
         );
         assert_eq!(escape_html(""), "");
         assert_eq!(escape_html("plain"), "plain");
+    }
+
+    #[test]
+    fn control_characters_become_replacement_characters_and_whitespace_stays() {
+        assert_eq!(
+            escape_html("a\u{0}b\u{7}c\u{1b}d\u{7f}e"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e"
+        );
+        assert_eq!(escape_html("tab\tlf\ncr\rff\u{c}"), "tab\tlf\ncr\rff\u{c}");
     }
 
     #[test]

@@ -181,6 +181,14 @@ const MARKDOWN_ATTRIBUTES: [&str; 5] = ["href", "src", "alt", "title", "start"];
 /// what Markdown may produce.
 fn inspect(path: &Path) -> Shape {
     let html = std::fs::read_to_string(path).unwrap();
+    // ASCII control characters other than whitespace are HTML errors.
+    assert!(
+        !html
+            .chars()
+            .any(|c| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}')),
+        "{}: a control character in the HTML",
+        path.display()
+    );
     let doc = Html::parse_document(&html);
     let mut shape = Shape::default();
     for node in doc.root_element().descendants() {
