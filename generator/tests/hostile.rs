@@ -182,13 +182,16 @@ const MARKDOWN_ATTRIBUTES: [&str; 5] = ["href", "src", "alt", "title", "start"];
 fn inspect(path: &Path) -> Shape {
     let html = std::fs::read_to_string(path).unwrap();
     // ASCII control characters other than whitespace are HTML errors.
-    assert!(
-        !html
-            .chars()
-            .any(|c| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}')),
-        "{}: a control character in the HTML",
-        path.display()
-    );
+    if let Some(at) =
+        html.find(|c: char| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+    {
+        let from = html.floor_char_boundary(at.saturating_sub(80));
+        panic!(
+            "{}: a control character in the HTML: {:?}",
+            path.display(),
+            &html[from..html.ceil_char_boundary(at + 20)]
+        );
+    }
     let doc = Html::parse_document(&html);
     let mut shape = Shape::default();
     for node in doc.root_element().descendants() {

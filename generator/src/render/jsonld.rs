@@ -7,16 +7,19 @@ use super::view::{ArtistView, LinkSummary, LinkView};
 
 /// Serialises JSON so it can sit inside a `<script>` element: `<`, `>` and
 /// `&` become `\u003c` `\u003e` `\u0026` (so `</script>` cannot end the
-/// element), and U+2028/U+2029 are escaped. A JSON parser reads the original
-/// strings back; HTML-escaping would not round-trip.
+/// element), and U+2028/U+2029 and the controls JSON leaves raw (DEL and
+/// U+0080 to U+009F, errors in HTML) are escaped too. A JSON parser reads
+/// the original strings back; HTML-escaping would not round-trip.
 pub fn to_script_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let raw = serde_json::to_string(value).expect("our view types always serialise");
     let bytes = raw.as_bytes();
     // Most pages have nothing to escape: scan bytes, copy only if needed.
     let needs = |i: usize| match bytes[i] {
-        b'<' | b'>' | b'&' => true,
-        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+        b'<' | b'>' | b'&' | 0x7F => true,
+        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; U+0080 to U+009F
+        // (controls, errors in HTML) are C2 80 to C2 9F.
         0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
+        0xC2 => matches!(bytes.get(i + 1), Some(0x80..=0x9F)),
         _ => false,
     };
     if !(0..bytes.len()).any(needs) {
@@ -26,15 +29,13 @@ pub fn to_script_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut plain = 0;
     for (i, c) in raw.char_indices() {
         let escaped = match c {
-            '<' => "\\u003c",
-            '>' => "\\u003e",
-            '&' => "\\u0026",
-            '\u{2028}' => "\\u2028",
-            '\u{2029}' => "\\u2029",
+            '<' | '>' | '&' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' => {
+                format!("\\u{:04x}", c as u32)
+            }
             _ => continue,
         };
         out.push_str(&raw[plain..i]);
-        out.push_str(escaped);
+        out.push_str(&escaped);
         plain = i + c.len_utf8();
     }
     out.push_str(&raw[plain..]);

@@ -6,6 +6,10 @@
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
+fn is_control(b: u8) -> bool {
+    matches!(b, 0x00..=0x08 | 0x0B | 0x0E..=0x1F | 0x7F)
+}
+
 fn safe_href(dest: &str) -> bool {
     let lower = dest.trim().to_ascii_lowercase();
     match lower.split_once(':') {
@@ -16,6 +20,24 @@ fn safe_href(dest: &str) -> bool {
 }
 
 pub fn to_html(markdown: &str) -> String {
+    // Control characters other than whitespace are HTML errors; write the
+    // replacement character, as the page escaper does.
+    let cleaned: String;
+    let markdown = if markdown.bytes().any(is_control) {
+        cleaned = markdown
+            .chars()
+            .map(|c| {
+                if c.is_ascii() && is_control(c as u8) {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        cleaned.as_str()
+    } else {
+        markdown
+    };
     let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH);
     let events = parser.map(|event| match event {
         Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
