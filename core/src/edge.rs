@@ -347,22 +347,8 @@ impl EdgeOrdersRef<'_> {
             .countries
             .iter()
             .position(|list| list.as_bytes().chunks(2).any(|c| c == code))?;
-        Some((k + 1, self.order_for(country)?))
-    }
-
-    /// The button order for a fan in `country`, or `None` when the page is
-    /// to be served as built (unknown country, a country that sees the
-    /// static order, or data that does not add up).
-    pub fn order_for(&self, country: Option<&str>) -> Option<Vec<&str>> {
-        let code = country?.as_bytes();
-        if code.len() != 2 {
-            return None;
-        }
-        let k = self
-            .countries
-            .iter()
-            .position(|list| list.as_bytes().chunks(2).any(|c| c == code))?;
-        self.orders
+        let ids = self
+            .orders
             .get(k)?
             .bytes()
             .map(|c| {
@@ -370,7 +356,15 @@ impl EdgeOrdersRef<'_> {
                     .and_then(|p| self.global.get(p))
                     .map(|s| s.as_ref())
             })
-            .collect()
+            .collect::<Option<Vec<&str>>>()?;
+        Some((k + 1, ids))
+    }
+
+    /// The button order for a fan in `country`, or `None` when the page is
+    /// to be served as built (unknown country, a country that sees the
+    /// static order, or data that does not add up).
+    pub fn order_for(&self, country: Option<&str>) -> Option<Vec<&str>> {
+        self.numbered_order_for(country).map(|(_, ids)| ids)
     }
 }
 

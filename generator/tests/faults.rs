@@ -13,13 +13,7 @@ use common::{snapshot, Site};
 /// Adds `n` releases to koji-mori, copies of one sample release under new
 /// Spotify ids, so that a build has a few thousand pages to write.
 fn grow(site: &Site, n: usize) {
-    let link = site.read("links/koji-mori/osaka-blue.toml");
-    let id = link
-        .lines()
-        .find_map(|l| l.strip_prefix("source = \"spotify:album:"))
-        .unwrap()
-        .trim_end_matches('"')
-        .to_string();
+    let id = site.album_id("links/koji-mori/osaka-blue.toml");
     let album = site.read(&format!("catalog/koji-mori/albums/{id}.json"));
     let odesli = site
         .content()

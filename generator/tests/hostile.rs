@@ -90,13 +90,7 @@ fn add_artist(site: &Site, i: usize, text: &str, url: &str, album: &Value, odesl
 }
 
 fn sample_release(site: &Site) -> (Value, Value) {
-    let link = site.read(SOURCE);
-    let id = link
-        .lines()
-        .find_map(|l| l.strip_prefix("source = \"spotify:album:"))
-        .unwrap()
-        .trim_end_matches('"')
-        .to_string();
+    let id = site.album_id(SOURCE);
     let read = |rel: &str| -> Value { serde_json::from_str(&site.read(rel)).unwrap() };
     (
         read(&format!("catalog/koji-mori/albums/{id}.json")),
@@ -302,20 +296,7 @@ fn inline_scripts(path: &Path) -> Vec<String> {
 }
 
 fn build(site: &Site, theme: &str) {
-    site.edit("site.toml", |t| {
-        t.lines()
-            .map(|l| {
-                if l.starts_with("theme = ") {
-                    format!("theme = \"{theme}\"")
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n"
-    });
-    site.build();
+    site.set_theme(theme).build();
 }
 
 #[test]

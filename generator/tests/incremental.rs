@@ -81,13 +81,7 @@ fn changing_catalog_data_rerenders_that_release() {
     let site = Site::sample();
     build(&site, &[]);
     // koji-mori/osaka-blue's Spotify data: a new name.
-    let link = site.read("links/koji-mori/osaka-blue.toml");
-    let id = link
-        .lines()
-        .find_map(|l| l.strip_prefix("source = \"spotify:album:"))
-        .unwrap()
-        .trim_end_matches('"')
-        .to_string();
+    let id = site.album_id("links/koji-mori/osaka-blue.toml");
     site.edit(&format!("catalog/koji-mori/albums/{id}.json"), |t| {
         t.replacen(
             "\"name\": \"Ōsaka Blue\"",

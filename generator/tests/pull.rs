@@ -903,19 +903,7 @@ fn the_hostile_corpus_through_the_fake_apis_stays_text_in_every_theme() {
     let any = Selector::parse("*").unwrap();
     let ld = Selector::parse(r#"script[type="application/ld+json"]"#).unwrap();
     for theme in ["daylight", "midnight", "spotlight", "minimal"] {
-        world.site.edit("site.toml", |t| {
-            t.lines()
-                .map(|l| {
-                    if l.starts_with("theme") {
-                        format!("theme = \"{theme}\"")
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-                + "\n"
-        });
+        world.site.set_theme(theme);
         let built = world.build();
         for (s, id) in strings.iter().zip(&ids) {
             let (_, link) = world.link_for("nova-lane", id).unwrap();
@@ -1470,16 +1458,16 @@ fn expired_token_is_asked_for_again() {
 }
 
 #[cfg(unix)]
-#[test]
-fn a_pull_killed_midway_leaves_a_consistent_catalog_and_the_next_completes() {
-    let world = World::new(Profile::Extended);
-    let mut child = world
+/// Starts `pull --json` with Odesli paced to one call a second and returns
+/// once it has made two: the pull is then midway.
+fn pull_until_odesli(world: &World) -> std::process::Child {
+    let child = world
         .command(
             &[("SMARTLINKS_ODESLI_PER_MINUTE", "60")],
             &["pull", "--json"],
         )
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -1487,6 +1475,13 @@ fn a_pull_killed_midway_leaves_a_consistent_catalog_and_the_next_completes() {
         assert!(Instant::now() < deadline, "the pull never reached Odesli");
         std::thread::sleep(Duration::from_millis(20));
     }
+    child
+}
+
+#[test]
+fn a_pull_killed_midway_leaves_a_consistent_catalog_and_the_next_completes() {
+    let world = World::new(Profile::Extended);
+    let mut child = pull_until_odesli(&world);
     // No handler runs: the process just ends, wherever it was.
     child.kill().unwrap();
     child.wait().unwrap();
@@ -1537,20 +1532,8 @@ fn a_pull_killed_midway_leaves_a_consistent_catalog_and_the_next_completes() {
 #[test]
 fn ctrl_c_stops_the_pull_and_leaves_the_catalog_consistent() {
     let world = World::new(Profile::Extended);
-    let mut child = world
-        .command(
-            &[("SMARTLINKS_ODESLI_PER_MINUTE", "60")],
-            &["pull", "--json"],
-        )
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = pull_until_odesli(&world);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while world.odesli.count() < 2 {
-        assert!(Instant::now() < deadline, "the pull never reached Odesli");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     // What Ctrl-C in a terminal sends.
     rustix::process::kill_process(
         rustix::process::Pid::from_child(&child),

@@ -81,23 +81,11 @@ impl Content {
             )
             .into());
         }
-        let site = parse_site(&site_path, &read_to_string(&site_path)?)?;
-
         let artist_files = toml_files(&root.join("artists"))?;
-        let mut errors = Vec::new();
-        let parsed: Vec<Result<Artist, Vec<ContentError>>> = artist_files
-            .par_iter()
-            .map(|file| load_artist(root, file))
-            .collect();
-        let mut artists = Vec::new();
-        for result in parsed {
-            match result {
-                Ok(a) => artists.push(a),
-                Err(mut e) => errors.append(&mut e),
-            }
-        }
+        let loaded = Self::load_artists(root, &artist_files);
 
         // A links folder without an artist file is a mistake worth naming.
+        let mut errors = Vec::new();
         let links_root = root.join("links");
         if links_root.is_dir() {
             let entries = std::fs::read_dir(&links_root).map_err(|source| ContentError::Read {
@@ -115,17 +103,14 @@ impl Content {
                 }
             }
         }
-
-        if !errors.is_empty() {
-            errors.sort_by(|a, b| a.path().cmp(b.path()));
-            return Err(ContentErrors(errors));
+        match loaded {
+            Ok(content) if errors.is_empty() => Ok(content),
+            Ok(_) => Err(sorted(errors)),
+            Err(ContentErrors(mut more)) => {
+                errors.append(&mut more);
+                Err(sorted(errors))
+            }
         }
-        artists.sort_by(|a, b| a.config.slug.cmp(&b.config.slug));
-        Ok(Content {
-            root: root.to_path_buf(),
-            site,
-            artists,
-        })
     }
 
     /// The site and only the given artist files (paths inside `root`), for
@@ -146,8 +131,7 @@ impl Content {
             }
         }
         if !errors.is_empty() {
-            errors.sort_by(|a, b| a.path().cmp(b.path()));
-            return Err(ContentErrors(errors));
+            return Err(sorted(errors));
         }
         artists.sort_by(|a, b| a.config.slug.cmp(&b.config.slug));
         Ok(Content {
@@ -160,6 +144,12 @@ impl Content {
     pub fn artist(&self, slug: &str) -> Option<&Artist> {
         self.artists.iter().find(|a| a.config.slug == slug)
     }
+}
+
+/// Every problem, in file order.
+fn sorted(mut errors: Vec<ContentError>) -> ContentErrors {
+    errors.sort_by(|a, b| a.path().cmp(b.path()));
+    ContentErrors(errors)
 }
 
 fn load_artist(root: &Path, file: &Path) -> Result<Artist, Vec<ContentError>> {

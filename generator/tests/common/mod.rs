@@ -66,6 +66,33 @@ impl Site {
         self.write(rel, &text)
     }
 
+    /// The Spotify album id a link file's `source` names.
+    pub fn album_id(&self, link_rel: &str) -> String {
+        self.read(link_rel)
+            .lines()
+            .find_map(|l| l.strip_prefix("source = \"spotify:album:"))
+            .unwrap_or_else(|| panic!("{link_rel} has no album source"))
+            .trim_end_matches('"')
+            .to_string()
+    }
+
+    /// Sets the site's theme in `site.toml`.
+    pub fn set_theme(&self, theme: &str) -> &Self {
+        self.edit("site.toml", |t| {
+            t.lines()
+                .map(|l| {
+                    if l.starts_with("theme = ") {
+                        format!("theme = \"{theme}\"")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        })
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_smartlinks"))
             .arg("--content")
