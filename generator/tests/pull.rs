@@ -1458,6 +1458,25 @@ fn expired_token_is_asked_for_again() {
 }
 
 #[cfg(unix)]
+/// Each artist's pull state (when there is one) names only releases whose
+/// album file is stored.
+fn states_name_only_stored_albums(world: &World) {
+    for artist in ["nova-lane", "koji-mori"] {
+        if !world.path(&format!("catalog/{artist}/state.json")).exists() {
+            continue;
+        }
+        let state = world.json(&format!("catalog/{artist}/state.json"));
+        for id in state["releases"].as_object().unwrap().keys() {
+            assert!(
+                world
+                    .path(&format!("catalog/{artist}/albums/{id}.json"))
+                    .exists(),
+                "state.json names {id} without its album"
+            );
+        }
+    }
+}
+
 /// Starts `pull --json` with Odesli paced to one call a second and returns
 /// once it has made two: the pull is then midway.
 fn pull_until_odesli(world: &World) -> std::process::Child {
@@ -1501,21 +1520,7 @@ fn a_pull_killed_midway_leaves_a_consistent_catalog_and_the_next_completes() {
         serde_json::from_str::<Value>(&text)
             .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
     }
-    for artist in ["nova-lane", "koji-mori"] {
-        let path = world.path(&format!("catalog/{artist}/state.json"));
-        if !path.exists() {
-            continue;
-        }
-        let state = world.json(&format!("catalog/{artist}/state.json"));
-        for id in state["releases"].as_object().unwrap().keys() {
-            assert!(
-                world
-                    .path(&format!("catalog/{artist}/albums/{id}.json"))
-                    .exists(),
-                "state.json names {id} without its album"
-            );
-        }
-    }
+    states_name_only_stored_albums(&world);
     // The next pull finishes the job, and the site builds.
     let report = world.pull();
     assert_eq!(report["failed"], 0);
@@ -1561,17 +1566,7 @@ fn ctrl_c_stops_the_pull_and_leaves_the_catalog_consistent() {
     assert!(world.odesli.count() < 8, "work went on after Ctrl-C");
 
     every_json_file_parses(&world.path("catalog"));
-    for artist in ["nova-lane", "koji-mori"] {
-        let state = world.json(&format!("catalog/{artist}/state.json"));
-        for id in state["releases"].as_object().unwrap().keys() {
-            assert!(
-                world
-                    .path(&format!("catalog/{artist}/albums/{id}.json"))
-                    .exists(),
-                "state.json names {id} without its album"
-            );
-        }
-    }
+    states_name_only_stored_albums(&world);
     // The next pull finishes the job.
     let report = world.pull();
     assert_eq!(report["failed"], 0);
