@@ -11,35 +11,57 @@ use super::view::{ArtistView, LinkSummary, LinkView};
 /// U+0080 to U+009F, errors in HTML) are escaped too. A JSON parser reads
 /// the original strings back; HTML-escaping would not round-trip.
 pub fn to_script_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    let raw = serde_json::to_string(value).expect("our view types always serialise");
-    let bytes = raw.as_bytes();
-    // Most pages have nothing to escape: scan bytes, copy only if needed.
-    let needs = |i: usize| match bytes[i] {
-        b'<' | b'>' | b'&' | 0x7F => true,
-        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; U+0080 to U+009F
-        // (controls, errors in HTML) are C2 80 to C2 9F.
-        0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
-        0xC2 => matches!(bytes.get(i + 1), Some(0x80..=0x9F)),
-        _ => false,
-    };
-    if !(0..bytes.len()).any(needs) {
-        return raw;
-    }
-    let mut out = String::with_capacity(raw.len() + 16);
-    let mut plain = 0;
-    for (i, c) in raw.char_indices() {
-        let escaped = match c {
-            '<' | '>' | '&' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' => {
-                format!("\\u{:04x}", c as u32)
+    let mut out = Vec::with_capacity(1024);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, ScriptSafe);
+    value
+        .serialize(&mut ser)
+        .expect("our view types always serialise");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// Compact JSON whose strings also escape what a `<script>` element must
+/// not hold (see [`to_script_json`]). Only strings can carry those
+/// characters, so escaping their unescaped runs covers the whole text in
+/// the same pass that writes it.
+struct ScriptSafe;
+
+impl serde_json::ser::Formatter for ScriptSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut plain = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            // The character starting at i, when it needs escaping, and its
+            // length. U+0080 to U+009F are C2 80 to C2 9F; U+2028 and U+2029
+            // are E2 80 A8 and E2 80 A9.
+            let escape = match bytes[i] {
+                b @ (b'<' | b'>' | b'&' | 0x7F) => Some((u32::from(b), 1)),
+                0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => {
+                    Some((u32::from(bytes[i + 1]), 2))
+                }
+                0xE2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+                {
+                    Some((0x2000 + u32::from(bytes[i + 2]) - 0x80, 3))
+                }
+                _ => None,
+            };
+            match escape {
+                Some((code, len)) => {
+                    writer.write_all(&bytes[plain..i])?;
+                    write!(writer, "\\u{code:04x}")?;
+                    i += len;
+                    plain = i;
+                }
+                None => i += 1,
             }
-            _ => continue,
-        };
-        out.push_str(&raw[plain..i]);
-        out.push_str(&escaped);
-        plain = i + c.len_utf8();
+        }
+        writer.write_all(&bytes[plain..])
     }
-    out.push_str(&raw[plain..]);
-    out
 }
 
 fn group(artist: &ArtistView) -> Value {
@@ -242,13 +264,15 @@ mod tests {
 
     #[test]
     fn script_breakers_are_escaped_and_parse_back() {
-        let title = "</script><img src=x onerror=alert(1)> & \u{2028}";
+        let title = "</script><img src=x onerror=alert(1)> & \u{2028}\u{2029}\u{7f}\u{80}\u{9f}\u{a0}é\"\\\n";
         let text = to_script_json(&json!({ "name": title }));
         assert!(
             !text.contains('<') && !text.contains('>') && !text.contains('&'),
             "{text}"
         );
         assert!(!text.contains('\u{2028}'));
+        assert!(!text.contains(|c: char| ('\u{7f}'..='\u{9f}').contains(&c) || c == '\u{2029}'));
+        assert!(text.contains("\\u2028\\u2029\\u007f\\u0080\\u009f\u{a0}é"), "{text}");
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["name"], title);
     }

@@ -1,6 +1,10 @@
 //! What the templates see. Everything is computed here, so templates only
 //! place values; Tera escapes every one of them.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{LazyLock, Mutex};
+
 use anyhow::{Context, Result};
 use serde::Serialize;
 
@@ -455,10 +459,35 @@ pub fn static_buttons(offers: &[Offer], settings: &OrderSettings) -> Vec<ButtonV
 
 /// The page's edge data, escaped for a `<script>` element; `None` when every
 /// fan sees the static order.
+///
+/// The data depends only on the services and the settings, which most pages
+/// of a catalog share, so each combination is solved once per process (up to
+/// [`SOLVED_MAX`] of them, so a catalog where every page differs costs no
+/// more memory).
 pub fn edge_orders_json(buttons: &[ButtonView], settings: &OrderSettings) -> Option<String> {
-    let ids: Vec<&str> = buttons.iter().map(|b| b.id).collect();
-    EdgeOrders::wire(&ids, settings).map(|w| super::jsonld::to_script_json(&w))
+    type Solved = HashMap<u64, (Vec<&'static str>, OrderSettings, Option<String>)>;
+    static SOLVED: LazyLock<(RandomState, Mutex<Solved>)> = LazyLock::new(Default::default);
+    let (hasher, solved) = &*SOLVED;
+    let ids: Vec<&'static str> = buttons.iter().map(|b| b.id).collect();
+    let key = hasher.hash_one((&ids, settings));
+    if let Some((i, s, json)) = solved.lock().expect("not poisoned").get(&key) {
+        if *i == ids && s == settings {
+            return json.clone();
+        }
+    }
+    let json = EdgeOrders::wire(&ids, settings).map(|w| super::jsonld::to_script_json(&w));
+    let mut solved = solved.lock().expect("not poisoned");
+    if solved.len() < SOLVED_MAX {
+        solved
+            .entry(key)
+            .or_insert_with(|| (ids, settings.clone(), json.clone()));
+    }
+    json
 }
+
+/// How many combinations of services and settings [`edge_orders_json`]
+/// remembers.
+const SOLVED_MAX: usize = 4096;
 
 /// Builds the view of one Smart Link. Returns warnings about dropped data.
 pub fn link_view(
