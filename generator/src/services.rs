@@ -32,13 +32,14 @@ pub fn safe_url(raw: &str, service: Option<&Service>) -> Option<String> {
     {
         return None;
     }
-    let host = url.host_str()?.to_ascii_lowercase();
+    // The parser lowercases the host of an http(s) URL.
+    let host = url.host_str()?;
     if let Some(s) = service {
-        if !s.accepts_host(&host) {
+        if !s.accepts_host(host) {
             return None;
         }
     }
-    Some(url.to_string())
+    Some(url.into())
 }
 
 /// What the Spotify and Odesli data offer, with the artist's edits applied,
@@ -147,6 +148,18 @@ mod tests {
                 &format!("https://open.spotify.com/{}", "a".repeat(3000)),
                 None
             ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_host_in_capitals_is_still_the_services_host() {
+        assert_eq!(
+            safe_url(" HTTPS://Open.SPOTIFY.com/album/x ", service("spotify")).as_deref(),
+            Some("https://open.spotify.com/album/x")
+        );
+        assert_eq!(
+            safe_url("https://OPEN.SPOTIFY.COM.EVIL.example/", service("spotify")),
             None
         );
     }

@@ -228,28 +228,53 @@ impl Theme {
 /// default it leaves `/` alone, which is safe inside quotes and keeps URLs
 /// readable and pages smaller. Control characters become U+FFFD.
 pub fn escape_html(input: &str) -> String {
+    // Copy runs of plain text at once; every page escapes thousands of
+    // values, and most have nothing to escape.
+    let bytes = input.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| ESCAPED[usize::from(b)]) else {
+        return input.to_owned();
+    };
     let mut out = String::with_capacity(input.len() + input.len() / 8);
-    // Copy runs of plain text at once; every page escapes thousands of values.
     let mut plain = 0;
-    for (i, b) in input.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            // Control characters other than whitespace are errors in HTML
-            // (a parser turns NUL into U+FFFD anyway): write what it shows.
-            0x00..=0x08 | 0x0B | 0x0E..=0x1F | 0x7F => "\u{FFFD}",
-            _ => continue,
-        };
-        out.push_str(&input[plain..i]);
-        out.push_str(entity);
-        plain = i + 1;
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
+        if !ESCAPED[usize::from(b)] {
+            continue;
+        }
+        if let Some(entity) = entity(b) {
+            out.push_str(&input[plain..i]);
+            out.push_str(entity);
+            plain = i + 1;
+        }
     }
     out.push_str(&input[plain..]);
     out
 }
+
+/// What [`escape_html`] writes for a byte, if it replaces it.
+const fn entity(b: u8) -> Option<&'static str> {
+    Some(match b {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        b'"' => "&quot;",
+        b'\'' => "&#39;",
+        // Control characters other than whitespace are errors in HTML (a
+        // parser turns NUL into U+FFFD anyway): write what it shows.
+        0x00..=0x08 | 0x0B | 0x0E..=0x1F | 0x7F => "\u{FFFD}",
+        _ => return None,
+    })
+}
+
+/// The bytes [`escape_html`] replaces, for the scan.
+const ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = entity(b as u8).is_some();
+        b += 1;
+    }
+    t
+};
 
 /// `style.css` → `style.3f9a0c1b2d.css`.
 fn hashed_name(logical: &str, bytes: &[u8]) -> String {

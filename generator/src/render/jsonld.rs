@@ -25,6 +25,18 @@ pub fn to_script_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
 /// the same pass that writes it.
 struct ScriptSafe;
 
+/// The bytes that start a character [`ScriptSafe`] may escape.
+const MAY_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[0x7F] = true;
+    t[0xC2] = true;
+    t[0xE2] = true;
+    t
+};
+
 impl serde_json::ser::Formatter for ScriptSafe {
     fn write_string_fragment<W: ?Sized + std::io::Write>(
         &mut self,
@@ -35,6 +47,10 @@ impl serde_json::ser::Formatter for ScriptSafe {
         let mut plain = 0;
         let mut i = 0;
         while i < bytes.len() {
+            if !MAY_ESCAPE[usize::from(bytes[i])] {
+                i += 1;
+                continue;
+            }
             // The character starting at i, when it needs escaping, and its
             // length. U+0080 to U+009F are C2 80 to C2 9F; U+2028 and U+2029
             // are E2 80 A8 and E2 80 A9.
