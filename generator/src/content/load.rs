@@ -95,7 +95,14 @@ impl Content {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let artist_file = root.join("artists").join(format!("{name}.toml"));
-                if entry.path().is_dir() && !artist_file.is_file() {
+                // From the listings already read, not a stat or two per
+                // artist: a large catalog has thousands.
+                let is_dir = match entry.file_type() {
+                    Ok(t) if t.is_symlink() => entry.path().is_dir(),
+                    Ok(t) => t.is_dir(),
+                    Err(_) => false,
+                };
+                if is_dir && artist_files.binary_search(&artist_file).is_err() {
                     errors.push(ContentError::invalid(
                         &entry.path(),
                         format!("links for artist {name:?}, but there is no artists/{name}.toml"),
