@@ -288,7 +288,10 @@ mod tests {
         );
         assert!(!text.contains('\u{2028}'));
         assert!(!text.contains(|c: char| ('\u{7f}'..='\u{9f}').contains(&c) || c == '\u{2029}'));
-        assert!(text.contains("\\u2028\\u2029\\u007f\\u0080\\u009f\u{a0}é"), "{text}");
+        assert!(
+            text.contains("\\u2028\\u2029\\u007f\\u0080\\u009f\u{a0}é"),
+            "{text}"
+        );
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["name"], title);
     }

@@ -50,6 +50,16 @@ pub struct Renderer<'a> {
     themes: HashMap<String, Theme>,
 }
 
+/// One rendered Smart Link page.
+pub struct RenderedLink {
+    pub html: Vec<u8>,
+    pub summary: LinkSummary,
+    /// About data left out, each naming the link file.
+    pub warnings: Vec<String>,
+    /// The Spotify ids of a release's tracks, which redirect to its page.
+    pub tracks: Vec<String>,
+}
+
 #[derive(Serialize)]
 struct ThemeCtx<'a> {
     name: &'a str,
@@ -154,34 +164,27 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn render<T: Serialize>(theme: &Theme, template: &str, page: &T) -> Result<String> {
+    /// The page's HTML. Bytes, as they go to the file: Tera's `render`
+    /// would check again that its own output is UTF-8.
+    fn render<T: Serialize>(theme: &Theme, template: &str, page: &T) -> Result<Vec<u8>> {
         let ctx = tera::Context::from_serialize(page).map_err(|e| anyhow!(tera_chain(&e)))?;
+        // Room for a typical page, so the buffer is not grown and copied.
+        let mut html = Vec::with_capacity(32 * 1024);
         theme
             .tera
-            .render(template, &ctx)
+            .render_to(template, &ctx, &mut html)
             .map_err(|e| anyhow!(tera_chain(&e)))
-            .with_context(|| format!("theme {:?}, template {template}", theme.name))
+            .with_context(|| format!("theme {:?}, template {template}", theme.name))?;
+        Ok(html)
     }
 
-    /// Renders one Smart Link page: returns its HTML, summary and warnings.
+    /// Renders one Smart Link page.
     pub fn render_link(
         &self,
         artist: &Artist,
         artist_view: &ArtistView,
         link: &Link,
-    ) -> Result<(String, LinkSummary, Vec<String>)> {
-        let (html, summary, warnings, _) = self.render_link_tracks(artist, artist_view, link)?;
-        Ok((html, summary, warnings))
-    }
-
-    /// [`Renderer::render_link`], plus the Spotify ids of a release's
-    /// tracks, which redirect to its page.
-    fn render_link_tracks(
-        &self,
-        artist: &Artist,
-        artist_view: &ArtistView,
-        link: &Link,
-    ) -> Result<(String, LinkSummary, Vec<String>, Vec<String>)> {
+    ) -> Result<RenderedLink> {
         let data = LinkData::load(artist, link)?;
         let tracks = match &data {
             LinkData::Release { album, .. } => album
@@ -212,7 +215,12 @@ impl<'a> Renderer<'a> {
             .into_iter()
             .map(|w| format!("{}: {w}", link.file.display()))
             .collect();
-        Ok((html, view.summary(), warnings, tracks))
+        Ok(RenderedLink {
+            html,
+            summary: view.summary(),
+            warnings,
+            tracks,
+        })
     }
 
     pub fn render_hub(
@@ -220,7 +228,7 @@ impl<'a> Renderer<'a> {
         artist: &Artist,
         artist_view: &ArtistView,
         links: &[LinkSummary],
-    ) -> Result<String> {
+    ) -> Result<Vec<u8>> {
         let theme = self.artist_theme(artist);
         let page = HubPage {
             site: &self.site,
@@ -237,7 +245,7 @@ impl<'a> Renderer<'a> {
         Self::render(theme, "hub.html", &page).with_context(|| artist.file.display().to_string())
     }
 
-    fn render_404(&self) -> Result<String> {
+    fn render_404(&self) -> Result<Vec<u8>> {
         let theme = self.theme(&self.content.site.theme);
         let page = PlainPage {
             site: &self.site,
@@ -368,18 +376,16 @@ impl<'a> Renderer<'a> {
                         listing: listing.clone(),
                     })
                 } else {
-                    let (html, summary, warnings, tracks) =
-                        self.render_link_tracks(artist, &loaded.view, link)?;
-                    let tracks = tracks.join(" ");
+                    let r = self.render_link(artist, &loaded.view, link)?;
                     rendered.fetch_add(1, Ordering::Relaxed);
-                    let page_state = put(&output, &page, html.as_bytes(), input, theme, before)?;
+                    let page_state = put(&output, &page, &r.html, input, theme, before)?;
                     Box::new(LinkRecord {
                         page: page_state,
                         listing: incremental::Listing {
                             source_uri: link.source.uri(),
-                            summary,
-                            warnings,
-                            tracks,
+                            summary: r.summary,
+                            warnings: r.warnings,
+                            tracks: r.tracks.join(" "),
                         },
                     })
                 };
@@ -436,7 +442,7 @@ impl<'a> Renderer<'a> {
                     None => {
                         let html = self.render_hub(artist, &loaded.view, &summaries)?;
                         rendered.fetch_add(1, Ordering::Relaxed);
-                        put(&output, &page, html.as_bytes(), input, theme, before)?
+                        put(&output, &page, &html, input, theme, before)?
                     }
                 };
                 // Links no longer published leave the site.
@@ -570,7 +576,7 @@ impl<'a> Renderer<'a> {
             globals.push((rel.to_string(), output.write_if_changed(rel, bytes)?));
             Ok(())
         };
-        put("404.html", self.render_404()?.as_bytes())?;
+        put("404.html", &self.render_404()?)?;
         let hubs: Vec<String> = record
             .artists
             .keys()
