@@ -163,7 +163,7 @@ impl Theme {
             .with_context(|| format!("theme {name:?}: theme.toml is not valid"))?;
 
         let mut tera = tera::Tera::default();
-        tera.set_escape_fn(escape_html);
+        tera.set_escape_fn(escape_html_to);
         let mut templates = Vec::new();
         for (prefix, files) in [("common/", &common), ("", &own)] {
             for (rel, bytes) in files.iter() {
@@ -178,7 +178,7 @@ impl Theme {
             .map_err(|e| anyhow::anyhow!(tera_chain(&e)))
             .with_context(|| format!("theme {name:?} has a template error"))?;
         for required in ["link.html", "hub.html", "404.html"] {
-            if tera.get_template(required).is_err() {
+            if !tera.contains_template(required) {
                 bail!("theme {name:?} has no templates/{required}");
             }
         }
@@ -224,30 +224,44 @@ impl Theme {
     }
 }
 
-/// Escapes text for HTML text and quoted attribute values. Unlike Tera's
-/// default it leaves `/` alone, which is safe inside quotes and keeps URLs
-/// readable and pages smaller. Control characters become U+FFFD.
+/// Escapes text for HTML text and quoted attribute values: `&<>"'`, and
+/// control characters (errors in HTML), which become U+FFFD, unlike with
+/// Tera's own escaper. `/` stays, which is safe inside quotes and keeps URLs
+/// readable.
 pub fn escape_html(input: &str) -> String {
-    // Copy runs of plain text at once; every page escapes thousands of
-    // values, and most have nothing to escape.
-    let bytes = input.as_bytes();
-    let Some(first) = bytes.iter().position(|&b| ESCAPED[usize::from(b)]) else {
-        return input.to_owned();
-    };
     let mut out = String::with_capacity(input.len() + input.len() / 8);
+    escape_runs(input, |run| {
+        out.push_str(run);
+        Ok(())
+    })
+    .expect("pushing to a String cannot fail");
+    out
+}
+
+/// [`escape_html`] into `out`: Tera's escape function.
+pub fn escape_html_to(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    escape_runs(input, |run| out.write_all(run.as_bytes()))
+}
+
+/// Hands `emit` the escaped text in runs: plain stretches of `input` as they
+/// are, each replaced byte as its entity. Every page escapes thousands of
+/// values, and most have nothing to replace.
+fn escape_runs(
+    input: &str,
+    mut emit: impl FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut plain = 0;
-    for (i, &b) in bytes.iter().enumerate().skip(first) {
+    for (i, &b) in input.as_bytes().iter().enumerate() {
         if !ESCAPED[usize::from(b)] {
             continue;
         }
         if let Some(entity) = entity(b) {
-            out.push_str(&input[plain..i]);
-            out.push_str(entity);
+            emit(&input[plain..i])?;
+            emit(entity)?;
             plain = i + 1;
         }
     }
-    out.push_str(&input[plain..]);
-    out
+    emit(&input[plain..])
 }
 
 /// What [`escape_html`] writes for a byte, if it replaces it.
@@ -288,7 +302,12 @@ fn hashed_name(logical: &str, bytes: &[u8]) -> String {
 
 /// Tera hides the useful part of an error in its source chain.
 pub fn tera_chain(e: &tera::Error) -> String {
-    let mut msg = e.to_string();
+    // Tera's report starts with its own "error: "; ours says that already.
+    let report = e.to_string();
+    let mut msg = report
+        .strip_prefix("error: ")
+        .unwrap_or(&report)
+        .to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         msg.push_str(": ");

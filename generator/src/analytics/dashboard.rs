@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::format::{dimension_title, none_label, rate, scope, HEADERS};
 use super::report::{Figures, Report};
 use crate::cli::Dimension;
-use crate::theme::{escape_html, tera_chain};
+use crate::theme::{escape_html_to, tera_chain};
 
 const TEMPLATE: &str = include_str!("dashboard.html");
 
@@ -203,7 +203,7 @@ pub fn render(r: &Report) -> Result<String> {
         countries,
     };
     let mut tera = tera::Tera::default();
-    tera.set_escape_fn(escape_html);
+    tera.set_escape_fn(escape_html_to);
     tera.add_raw_template("dashboard.html", TEMPLATE)
         .map_err(|e| anyhow!(tera_chain(&e)))?;
     let ctx = tera::Context::from_serialize(&page).map_err(|e| anyhow!(tera_chain(&e)))?;
