@@ -357,13 +357,7 @@ fn buttons_follow_the_country_from_the_query_or_the_cf_header_like_the_edge() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["services"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_string())
-            .collect()
+        common::service_ids(&serde_json::from_slice(&out.stdout).unwrap())
     };
     let french = expected("FR");
     assert_ne!(

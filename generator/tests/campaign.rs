@@ -6,7 +6,7 @@ mod fakes;
 
 use std::process::Output;
 
-use common::Site;
+use common::{service_ids, Site};
 use fakes::data::{self, fake_id, NUITS_BLANCHES, ZOE};
 use fakes::spotify::{FakeSpotify, Profile, CLIENT_ID, CLIENT_SECRET};
 use serde_json::Value;
@@ -25,15 +25,6 @@ fn json(out: &Output) -> Value {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn service_ids(v: &Value) -> Vec<String> {
-    v["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

@@ -28,14 +28,8 @@ fn fails(site: &Site, args: &[&str]) -> String {
 
 /// Service ids `smartlinks order LINK --country C --json` lists.
 fn cli_order(site: &Site, link: &str, country: &str) -> Vec<String> {
-    let json: serde_json::Value =
-        serde_json::from_str(&ok(site, &["order", link, "--country", country, "--json"])).unwrap();
-    json["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_string())
-        .collect()
+    let json = serde_json::from_str(&ok(site, &["order", link, "--country", country, "--json"]));
+    common::service_ids(&json.unwrap())
 }
 
 fn edge(built: &Built, page: &str) -> Option<(String, EdgeOrders)> {

@@ -33,18 +33,7 @@ pub fn run(g: &GlobalArgs, args: ApproveArgs) -> Result<ExitCode> {
             let Some((a, l)) = name.split_once('/') else {
                 bail!("{name:?} is not ARTIST/SLUG, like nova-lane/zoe-a-paris");
             };
-            let artist = content.artist(a).with_context(|| {
-                format!("{name:?}: there is no artist {a:?} (artists/{a}.toml)")
-            })?;
-            let link = artist
-                .links
-                .iter()
-                .find(|x| x.config.slug == l)
-                .with_context(|| {
-                    format!(
-                        "{name:?}: there is no links/{a}/{l}.toml; `smartlinks links --artist {a}` lists them"
-                    )
-                })?;
+            let (artist, link) = super::named_link(&content, name, a, l)?;
             targets.push((&artist.config.slug, link));
         }
     }

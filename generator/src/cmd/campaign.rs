@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::resolve::{find_by_spotify, Found};
@@ -93,18 +93,7 @@ fn find<'a>(content: &'a Content, target: &str) -> Result<Found<'a>> {
             "{target:?} is neither ARTIST/SLUG (like nova-lane/zoe-a-paris) nor a Spotify album, track or playlist link"
         );
     };
-    let artist = content
-        .artist(a)
-        .with_context(|| format!("{target:?}: there is no artist {a:?} (artists/{a}.toml)"))?;
-    let link = artist
-        .links
-        .iter()
-        .find(|x| x.config.slug == l)
-        .with_context(|| {
-            format!(
-                "{target:?}: there is no Smart Link links/{a}/{l}.toml; `smartlinks links --artist {a}` lists them"
-            )
-        })?;
+    let (artist, link) = super::named_link(content, target, a, l)?;
     Ok(Found {
         artist,
         link,

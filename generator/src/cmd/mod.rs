@@ -19,9 +19,10 @@ mod upstream;
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
+use crate::content::{Artist, Content, Link};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let g = cli.global;
@@ -51,4 +52,23 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
 
 pub(crate) fn warn(msg: &str) {
     eprintln!("smartlinks: warning: {msg}");
+}
+
+/// The link `name` (`ARTIST/SLUG`, already split into `artist` and `slug`)
+/// names, or an error saying which file is missing and how to list the rest.
+fn named_link<'a>(
+    content: &'a Content,
+    name: &str,
+    artist: &str,
+    slug: &str,
+) -> Result<(&'a Artist, &'a Link)> {
+    let a = content.artist(artist).with_context(|| {
+        format!("{name:?}: there is no artist {artist:?} (artists/{artist}.toml)")
+    })?;
+    let link = a.links.iter().find(|x| x.config.slug == slug).with_context(|| {
+        format!(
+            "{name:?}: there is no Smart Link links/{artist}/{slug}.toml; `smartlinks links --artist {artist}` lists them"
+        )
+    })?;
+    Ok((a, link))
 }

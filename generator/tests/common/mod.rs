@@ -200,6 +200,16 @@ impl Page {
     }
 }
 
+/// The service ids of a `--json` answer's `services` list, in its order.
+pub fn service_ids(json: &serde_json::Value) -> Vec<String> {
+    json["services"]
+        .as_array()
+        .expect("a services list")
+        .iter()
+        .map(|s| s["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
 /// Every file under `dir` with its bytes, for byte-for-byte comparisons.
 pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<_> = walkdir::WalkDir::new(dir)
