@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use crate::content::catalog::{CatalogDir, PullState, ReleaseState, SpotifyAlbum};
 use crate::content::edit::{create_file, link_file_text};
 use crate::content::spotify_ref::is_spotify_id;
-use crate::content::write::write_json_atomic;
+use crate::content::write::{remove_unfinished, write_json_atomic};
 use crate::content::{Artist, Content, SpotifyKind, SpotifyRef};
 use crate::odesli::Odesli;
 use crate::progress::{Bar, Mode, Progress};
@@ -168,6 +168,17 @@ pub async fn pull(
     };
     // Credentials are checked before any other work.
     clients.spotify.token().await.context("cannot pull")?;
+    // What a pull killed in the middle of a write left behind.
+    let unfinished: usize = ["catalog", "links"]
+        .iter()
+        .map(|d| remove_unfinished(&content.root.join(d), Duration::from_secs(60)))
+        .sum();
+    if unfinished > 0 {
+        progress.line(&format!(
+            "Removed {unfinished} temporary file{} an interrupted pull left",
+            if unfinished == 1 { "" } else { "s" }
+        ));
+    }
 
     progress.line(&format!(
         "Pulling {} artist{} from Spotify and Odesli...",

@@ -1521,9 +1521,20 @@ fn a_pull_killed_midway_leaves_a_consistent_catalog_and_the_next_completes() {
             .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
     }
     states_name_only_stored_albums(&world);
+    // Whether or not the kill came in the middle of a write, one that did
+    // an hour ago left its temporary file; the next pull removes it.
+    let stale = world.path("catalog/nova-lane/.state.json.k1ll3d.tmp");
+    std::fs::write(&stale, b"{\"releases\": {").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
     // The next pull finishes the job, and the site builds.
     let report = world.pull();
     assert_eq!(report["failed"], 0);
+    assert!(!stale.exists(), "the stale temporary file is still there");
     assert_eq!(
         world.links("nova-lane").len() + world.links("koji-mori").len(),
         8

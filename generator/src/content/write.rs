@@ -79,9 +79,37 @@ pub fn create_new_atomic(path: &Path, bytes: &[u8]) -> Result<bool, ContentError
     }
 }
 
+/// Removes the temporary files of writes that never finished (a process
+/// killed between writing one and renaming it) anywhere under `dir`: dot
+/// files ending in `.tmp`, as the writers above name them, last changed
+/// more than `older_than` ago, so a write still under way is left alone.
+/// Returns how many went.
+pub fn remove_unfinished(dir: &Path, older_than: std::time::Duration) -> usize {
+    let cutoff = std::time::SystemTime::now()
+        .checked_sub(older_than)
+        .unwrap_or(std::time::UNIX_EPOCH);
+    walkdir::WalkDir::new(dir)
+        .max_depth(4)
+        .into_iter()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.file_type().is_file() && name.starts_with('.') && name.ends_with(".tmp")
+        })
+        .filter(|e| {
+            e.metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .is_some_and(|t| t < cutoff)
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, SystemTime};
 
     #[test]
     fn replaces_whole_files_and_leaves_no_temporary_files() {
@@ -108,5 +136,26 @@ mod tests {
             std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
             1
         );
+    }
+
+    #[test]
+    fn only_old_unfinished_writes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let albums = dir.path().join("nova/albums");
+        write_atomic(&albums.join("a.json"), b"{}").unwrap();
+        let stale = albums.join(".a.json.x1y2z3.tmp");
+        let fresh = albums.join(".b.json.q9w8e7.tmp");
+        let hidden = albums.join(".keep");
+        for p in [&stale, &fresh, &hidden] {
+            std::fs::write(p, b"{\"half").unwrap();
+        }
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        for p in [&stale, &hidden] {
+            let f = std::fs::File::options().write(true).open(p).unwrap();
+            f.set_modified(hour_ago).unwrap();
+        }
+        assert_eq!(remove_unfinished(dir.path(), Duration::from_secs(60)), 1);
+        assert!(!stale.exists());
+        assert!(fresh.exists() && hidden.exists() && albums.join("a.json").exists());
     }
 }
