@@ -188,7 +188,7 @@ fn hostile_beacons_are_refused_and_change_no_count() {
         (
             "unknown link",
             with(&|b| b["link"] = "not-a-release".into()),
-            400,
+            422,
         ),
         (
             "unpublished link",
@@ -196,17 +196,17 @@ fn hostile_beacons_are_refused_and_change_no_count() {
                 b["artist"] = "ada-okafor".into();
                 b["link"] = "jollof-and-chill".into();
             }),
-            400,
+            422,
         ),
         (
             "unknown service",
             beacon_json("click", Some("napster2")).to_string(),
-            400,
+            422,
         ),
         (
             "click without service",
             beacon_json("click", None).to_string(),
-            400,
+            422,
         ),
         ("malformed JSON", "{\"kind\":\"view\",".to_string(), 400),
         ("not JSON", "kind=view".to_string(), 400),
@@ -214,22 +214,22 @@ fn hostile_beacons_are_refused_and_change_no_count() {
         (
             "script in a UTM value",
             with(&|b| b["utm"]["campaign"] = "<script>alert(1)</script>".into()),
-            400,
+            422,
         ),
         (
             "script in the referrer",
             with(&|b| b["referrer"] = "javascript:alert(1)".into()),
-            400,
+            422,
         ),
         (
             "markup in the slug",
             with(&|b| b["link"] = "<img src=x onerror=alert(1)>".into()),
-            400,
+            422,
         ),
         (
             "control character in the locale",
             with(&|b| b["locale"] = "fr\u{202e}".into()),
-            400,
+            422,
         ),
     ];
     for (what, body, expected) in &cases {
@@ -292,7 +292,7 @@ fn content_changes_rebuild_reload_open_pages_and_update_the_known_links() {
         b["link"] = "jollof-and-chill".into();
         server.beacon(b.to_string(), &[])
     };
-    assert_eq!(jollof().status, 400, "not published yet");
+    assert_eq!(jollof().status, 422, "not published yet");
 
     let reloaded = server.reload_after(
         || {

@@ -135,7 +135,13 @@ async fn beacon(state: &State, published: &Published, headers: &HeaderMap, body:
         now_ms(),
     ) {
         Ok(e) => e,
-        Err(why) => return plain(StatusCode::BAD_REQUEST, format!("refused beacon: {why}\n")),
+        // As the edge worker answers: well-formed, but not an event we count.
+        Err(why) => {
+            return plain(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("refused beacon: {why}\n"),
+            )
+        }
     };
     let store = state.store.clone();
     let stored = tokio::task::spawn_blocking(move || {
