@@ -229,24 +229,29 @@ fn load_link(file: &Path) -> Result<Link, ContentError> {
 }
 
 /// The `*.toml` files directly in `dir` (none if it does not exist), sorted.
+/// Symbolic links are not followed, as nowhere else in the content.
 fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
+    let read_error = |source| ContentError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    // One listing and no stat per entry: a large catalog has thousands of
+    // folders of links.
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(read_error(e)),
+    };
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .min_depth(1)
-        .max_depth(1)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| ContentError::Read {
-            path: dir.to_path_buf(),
-            source: e.into(),
-        })?;
+    for entry in entries {
+        let entry = entry.map_err(read_error)?;
         let path = entry.path();
-        if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "toml") {
-            files.push(path.to_path_buf());
+        if entry.file_type().map_err(read_error)?.is_file()
+            && path.extension().is_some_and(|e| e == "toml")
+        {
+            files.push(path);
         }
     }
+    files.sort();
     Ok(files)
 }
