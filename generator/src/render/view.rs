@@ -619,6 +619,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn remembered_edge_orders_are_those_of_their_own_services_and_settings() {
+        let buttons = |ids: &[&str]| -> Vec<ButtonView> {
+            ids.iter()
+                .map(|id| {
+                    ButtonView::from(&Offer {
+                        service: smartlinks_core::service::service(id).unwrap(),
+                        url: format!("https://example.com/{id}"),
+                    })
+                })
+                .collect()
+        };
+        let direct = |b: &[ButtonView], s: &OrderSettings| {
+            let ids: Vec<&str> = b.iter().map(|b| b.id).collect();
+            EdgeOrders::wire(&ids, s).map(|w| super::super::jsonld::to_script_json(&w))
+        };
+        let auto = OrderSettings::default();
+        let hidden = OrderSettings {
+            hide_unavailable: true,
+            ..OrderSettings::default()
+        };
+        let few = buttons(&["spotify", "apple_music", "deezer"]);
+        let more = buttons(&["spotify", "apple_music", "deezer", "anghami", "boomplay"]);
+        // Asked twice, so the second answer comes from what was remembered.
+        for _ in 0..2 {
+            for (b, s) in [
+                (&few, &auto),
+                (&few, &hidden),
+                (&more, &auto),
+                (&more, &hidden),
+            ] {
+                assert_eq!(edge_orders_json(b, s), direct(b, s));
+            }
+        }
+        assert_ne!(
+            edge_orders_json(&more, &auto),
+            edge_orders_json(&few, &auto)
+        );
+    }
+
+    #[test]
     fn durations_in_both_forms() {
         assert_eq!(duration(205_000), ("3:25".into(), "PT3M25S".into()));
         assert_eq!(duration(59_400), ("0:59".into(), "PT59S".into()));
