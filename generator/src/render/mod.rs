@@ -54,7 +54,7 @@ pub struct Renderer<'a> {
 pub struct RenderedLink {
     pub html: Vec<u8>,
     pub summary: LinkSummary,
-    /// About data left out, each naming the link file.
+    /// Warnings about data left out, each naming the link file.
     pub warnings: Vec<String>,
     /// The Spotify ids of a release's tracks, which redirect to its page.
     pub tracks: Vec<String>,
