@@ -3,7 +3,8 @@
 # the same synthetic releases with Hugo, Zola (when ZOLA points at a binary),
 # the write-only floor and `smartlinks build`, on a tmpfs, in one run. Then,
 # on the same data: an incremental build after one link changed, against a
-# full build; and what a pull of an unchanged catalog asks of Spotify.
+# full build (bench/rebuild.py: from the command line and in the watching
+# preview); and what a pull of an unchanged catalog asks of Spotify.
 #
 #   bench/side-by-side.sh                      # N = 1000 10000 100000, 3 runs
 #   NS="1000 10000" RUNS=1 bench/side-by-side.sh
@@ -46,30 +47,6 @@ done
 EXTRA_TOOL_CMD="rm -rf $WORK/content-{N}/.smartlinks && $BIN --quiet --content $WORK/content-{N} build --out {OUT}" \
   "$WORK/harness/run.sh"
 
-# Incremental: one link edited, against a full build of the same content,
-# both into a tmpfs, medians of RUNS.
-incremental() {
-  local n=$1 content=$WORK/content-$1 out=/dev/shm/smartlinks-incr-$1
-  local link full=() one=()
-  link=$(find "$content/links" -name '*.toml' -print -quit)
-  cp "$link" "$link.orig"
-  for _ in $(seq 1 "$RUNS"); do
-    rm -rf "$out"
-    local t0 t1
-    t0=$(date +%s.%N); "$BIN" -q --content "$content" build --force --out "$out" 2>/dev/null; t1=$(date +%s.%N)
-    full+=("$(echo "$t1 - $t0" | bc -l)")
-    # Outside the racy window, as an edit by hand would be.
-    sleep 2.1
-    echo "description = \"Edited at $(date +%s%N)\"" >> "$link"
-    t0=$(date +%s.%N); "$BIN" -q --content "$content" build --out "$out" 2>/dev/null; t1=$(date +%s.%N)
-    one+=("$(echo "$t1 - $t0" | bc -l)")
-    cp "$link.orig" "$link"
-  done
-  rm -f "$link.orig"; rm -rf "$out"
-  printf '%s %s\n' "$(printf '%s\n' "${full[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
-    "$(printf '%s\n' "${one[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
-}
-
 echo
 echo "== Side by side ($(nproc) cores, output on tmpfs; medians of $RUNS clean runs)"
 python3 - "$WORK/harness/results/raw.tsv" <<'EOF'
@@ -102,12 +79,11 @@ for n in sorted({k[1] for k in by}):
 EOF
 
 echo
-echo "== Incremental build after one link changed (median of $RUNS)"
+echo "== Incremental build after one link changed (medians of $RUNS)"
 for n in $NS; do
   [ "$n" -le 10000 ] || continue
-  read -r full one < <(incremental "$n")
-  printf '%7d  full %.3f s   one link %.3f s   = %.1f %% of a full build\n' \
-    "$n" "$full" "$one" "$(echo "100 * $one / $full" | bc -l)"
+  echo "  N = $n"
+  python3 bench/rebuild.py "$BIN" "$WORK/content-$n" "$RUNS"
 done
 
 echo

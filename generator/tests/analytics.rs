@@ -339,6 +339,107 @@ fn a_broken_edit_keeps_the_previous_site_served() {
     assert!(page.body.contains("Zoë à Paris"));
 }
 
+/// After its first build the preview checks only the files its watcher
+/// saw change; every kind of change must still reach the site, and what
+/// did not change is left as it was.
+#[test]
+fn watched_rebuilds_follow_every_kind_of_change_and_leave_the_rest() {
+    let site = Site::sample();
+    let server = Preview::start(&site);
+    let untouched = server.out.join("ada-okafor/uto/index.html");
+    let stamp = |p: &std::path::Path| {
+        let m = std::fs::metadata(p).unwrap();
+        (m.modified().unwrap(), std::fs::read(p).unwrap())
+    };
+    let before = stamp(&untouched);
+    let rebuilt = |what: &str, change: &dyn Fn()| {
+        assert!(
+            server.reload_after(change, Duration::from_secs(30)),
+            "{what}: no rebuild"
+        );
+    };
+
+    // Pulled data, written the way a pull writes it: a hidden file renamed
+    // over the old one.
+    let album = format!(
+        "catalog/nova-lane/albums/{}.json",
+        site.album_id("links/nova-lane/zoe-a-paris.toml")
+    );
+    rebuilt("a pulled album", &|| {
+        let text = site
+            .read(&album)
+            .replacen("\"Zoë à Paris\"", "\"Zoë à Paris (Deluxe)\"", 1);
+        let tmp = site.content().join("catalog/nova-lane/albums/.zoe.tmp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, site.content().join(&album)).unwrap();
+    });
+    let page = server.get("/nova-lane/zoe-a-paris", &[]);
+    assert!(page.body.contains("Zoë à Paris (Deluxe)"), "{}", page.body);
+
+    rebuilt("a new link file", &|| {
+        site.edit("links/koji-mori/osaka-blue.toml", |t| {
+            t.replace("\"osaka-blue\"", "\"osaka-blue-live\"")
+        });
+        std::fs::rename(
+            site.content().join("links/koji-mori/osaka-blue.toml"),
+            site.content().join("links/koji-mori/osaka-blue-live.toml"),
+        )
+        .unwrap();
+    });
+    assert_eq!(server.get("/koji-mori/osaka-blue-live", &[]).status, 200);
+    assert_eq!(server.get("/koji-mori/osaka-blue", &[]).status, 404);
+
+    rebuilt("a removed link file", &|| {
+        std::fs::remove_file(site.content().join("links/nova-lane/sunflower.toml")).unwrap();
+    });
+    assert_eq!(server.get("/nova-lane/sunflower", &[]).status, 404);
+    let mut b = beacon_json("view", None);
+    b["link"] = "sunflower".into();
+    assert_eq!(
+        server.beacon(b.to_string(), &[]).status,
+        422,
+        "no longer published"
+    );
+
+    rebuilt("an artist file", &|| {
+        site.edit("artists/koji-mori.toml", |t| {
+            t.replace("name = \"Kōji Mori\"", "name = \"Kōji Mori Trio\"")
+        });
+    });
+    assert!(server
+        .get("/koji-mori", &[])
+        .body
+        .contains("Kōji Mori Trio"));
+    assert!(server
+        .get("/koji-mori/tokyo-no-yoru", &[])
+        .body
+        .contains("Kōji Mori Trio"));
+
+    // A failed rebuild, then its fix: the fix is served.
+    let cafe = site.read("links/nova-lane/cafe-creme.toml");
+    assert!(!server.reload_after(
+        || {
+            site.write("links/nova-lane/cafe-creme.toml", "slug = 1\n");
+        },
+        Duration::from_secs(3)
+    ));
+    rebuilt("a fixed link file", &|| {
+        site.write(
+            "links/nova-lane/cafe-creme.toml",
+            &format!("{cafe}description = \"Back again.\"\n"),
+        );
+    });
+    assert!(server
+        .get("/nova-lane/cafe-creme", &[])
+        .body
+        .contains("Back again."));
+
+    assert!(
+        before == stamp(&untouched),
+        "another artist's page was rewritten"
+    );
+}
+
 #[test]
 fn buttons_follow_the_country_from_the_query_or_the_cf_header_like_the_edge() {
     let site = Site::sample();

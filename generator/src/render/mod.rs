@@ -37,6 +37,9 @@ pub struct BuildReport {
     pub warnings: Vec<String>,
     #[serde(serialize_with = "as_secs")]
     pub elapsed: Duration,
+    /// `artist/link` of every published Smart Link.
+    #[serde(skip)]
+    pub published: Vec<String>,
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -267,11 +270,15 @@ impl<'a> Renderer<'a> {
 
     /// Like [`Renderer::build`]; `force` renders every page.
     pub fn build_with(&self, out: &Path, progress: &Progress, force: bool) -> Result<BuildReport> {
-        let plan = Plan::new(&self.content.root, out, force)?;
-        self.build_planned(plan, progress)
+        let plan = Plan::new(&self.content.root, out, force, None)?;
+        let (mut report, record) = self.build_planned(plan, progress)?;
+        keep_record(&self.content.root, &record, &mut report.warnings);
+        Ok(report)
     }
 
-    fn build_planned(&self, plan: Plan, progress: &Progress) -> Result<BuildReport> {
+    /// Builds as `plan` says; the record is the caller's to keep
+    /// ([`keep_record`]).
+    fn build_planned(&self, plan: Plan, progress: &Progress) -> Result<(BuildReport, Record)> {
         let start = Instant::now();
         let content = self.content;
         let root = &content.root;
@@ -538,17 +545,17 @@ impl<'a> Renderer<'a> {
             warnings.extend(record.global_warnings.iter().cloned());
         }
 
-        // A build killed between the commit and this save leaves the old
-        // record, whose stamps no longer match the site: the next build
-        // renders those pages again. Without a record it renders everything.
         output.commit()?;
-        if let Err(e) = record.save(root) {
-            warnings.push(format!("{e:#}; the next build renders every page"));
-        }
         let rendered = rendered.into_inner();
-        let links: usize = record.artists.values().map(|a| a.pages.len()).sum();
+        let published: Vec<String> = record
+            .artists
+            .iter()
+            .flat_map(|(slug, a)| a.pages.iter().map(move |(l, _)| format!("{slug}/{l}")))
+            .collect();
+        let links = published.len();
         let pages = links + record.artists.len();
-        Ok(BuildReport {
+        let report = BuildReport {
+            published,
             rendered,
             skipped: pages - rendered,
             out: plan.out.clone(),
@@ -558,7 +565,8 @@ impl<'a> Renderer<'a> {
             assets: record.assets.len(),
             warnings,
             elapsed: start.elapsed(),
-        })
+        };
+        Ok((report, record))
     }
 
     /// Writes the files made from the listing of every link: 404,
@@ -720,13 +728,17 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Every artist is loaded; only the record is checked.
-    pub fn new(root: &Path, out: &Path, force: bool) -> Result<Plan> {
+    /// Every artist is loaded; only the record is checked: `given`, or
+    /// else the one the last build saved.
+    pub fn new(root: &Path, out: &Path, force: bool, given: Option<Record>) -> Result<Plan> {
         let clock = Clock::now();
         let out_abs = std::path::absolute(out)
             .with_context(|| format!("cannot resolve {}", out.display()))?;
         let previous = (!force && out.is_dir())
-            .then(|| Record::load(root, &out_abs))
+            .then(|| match given {
+                Some(r) => Some(r).filter(|r| r.out == out_abs),
+                None => Record::load(root, &out_abs),
+            })
             .flatten()
             .filter(|r| {
                 r.site.as_ref().is_some_and(|s| {
@@ -743,6 +755,18 @@ impl Plan {
     }
 }
 
+/// Saves `record` for the next build; a failure is a warning, and the next
+/// build renders every page.
+///
+/// A build killed between its commit and this save leaves the old record,
+/// whose stamps no longer match the site: the next build renders those
+/// pages again.
+pub fn keep_record(root: &Path, record: &Record, warnings: &mut Vec<String>) {
+    if let Err(e) = record.save(root) {
+        warnings.push(format!("{e:#}; the next build renders every page"));
+    }
+}
+
 /// Builds the content directory at `root` into `out`: loads only the
 /// artists whose files, themes or pages changed since the last build, and
 /// renders only their pages whose inputs changed. `force` loads and renders
@@ -754,7 +778,54 @@ pub fn build_site(
     progress: &Progress,
     force: bool,
 ) -> Result<BuildReport> {
-    let mut plan = Plan::new(root, out, force)?;
+    let (mut report, record) = build_site_after(root, out, builtin, progress, force, None)?;
+    keep_record(root, &record, &mut report.warnings);
+    Ok(report)
+}
+
+/// What a caller that watched the content since its last build into the
+/// same site knows.
+pub struct Since {
+    /// That build's record.
+    pub record: Record,
+    /// The files changed since, relative to the content directory
+    /// (`/`-separated), with every folder they are in.
+    pub changed: BTreeSet<String>,
+}
+
+/// Like [`build_site`], but the record is returned, not saved
+/// ([`keep_record`]). With `since`, only the artists with an input among
+/// its changed files are checked; the others, and the pages in `out`, are
+/// taken to be as the record says. Without it every file is checked.
+pub fn build_site_after(
+    root: &Path,
+    out: &Path,
+    builtin: Builtin,
+    progress: &Progress,
+    force: bool,
+    since: Option<Since>,
+) -> Result<(BuildReport, Record)> {
+    let start = Instant::now();
+    let (mut report, record) = build_site_inner(root, out, builtin, progress, force, since)?;
+    // From the start: the record and the content are read before rendering.
+    report.elapsed = start.elapsed();
+    Ok((report, record))
+}
+
+fn build_site_inner(
+    root: &Path,
+    out: &Path,
+    builtin: Builtin,
+    progress: &Progress,
+    force: bool,
+    since: Option<Since>,
+) -> Result<(BuildReport, Record)> {
+    let (given, changed) = match since {
+        Some(s) => (Some(s.record), Some(s.changed)),
+        None => (None, None),
+    };
+    let changed = changed.as_ref();
+    let mut plan = Plan::new(root, out, force, given)?;
     let Some(previous) = plan.previous.as_ref() else {
         let content = Content::load(root)?;
         return Renderer::with_builtin_themes(&content, builtin)?.build_planned(plan, progress);
@@ -783,8 +854,17 @@ pub fn build_site(
         incremental::Base::open(root),
         incremental::Base::open(&plan.out),
     );
-    let page_ok =
-        |rel: &str, p: &incremental::PageState| theme_ok(p) && out_base.stamp(rel) == Some(p.stamp);
+    // A watched build trusts the site to hold what the last one wrote.
+    let page_ok = |rel: &dyn Fn() -> String, p: &incremental::PageState| {
+        theme_ok(p) && (changed.is_some() || out_base.stamp(&rel()) == Some(p.stamp))
+    };
+    let inputs_ok = |a: &ArtistRecord| match changed {
+        Some(changed) => !a.files.iter().any(|(path, _)| changed.contains(path)),
+        None => a
+            .files
+            .iter()
+            .all(|(path, state)| clock.unchanged(&base, path, state.as_ref())),
+    };
 
     // Artist files now; a links folder without an artist is an error the
     // full load reports.
@@ -802,13 +882,11 @@ pub fn build_site(
         .par_iter()
         .filter(|(slug, a)| {
             artist_files.contains(&a.file)
-                && page_ok(&format!("{slug}/index.html"), &a.hub)
+                && page_ok(&|| format!("{slug}/index.html"), &a.hub)
                 && a.pages
                     .iter()
-                    .all(|(l, p)| page_ok(&format!("{slug}/{l}/index.html"), p))
-                && a.files
-                    .iter()
-                    .all(|(path, state)| clock.unchanged(&base, path, state.as_ref()))
+                    .all(|(l, p)| page_ok(&|| format!("{slug}/{l}/index.html"), p))
+                && inputs_ok(a)
         })
         .map(|(slug, _)| slug.clone())
         .collect();

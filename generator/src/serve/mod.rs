@@ -21,7 +21,9 @@ use tokio::sync::{broadcast, watch as signal};
 use crate::analytics::store::Store;
 use crate::content::Content;
 use crate::progress::Progress;
-use crate::render::{BuildReport, Renderer};
+use crate::render::incremental::Record;
+use crate::render::view::SiteView;
+use crate::render::{build_site_after, BuildReport, Since};
 use crate::theme::Builtin;
 
 /// Everything `serve` needs, checked before it starts.
@@ -103,40 +105,42 @@ fn endpoint_path(endpoint: &str, site_file: &Path) -> Result<String> {
     Ok(path)
 }
 
-/// Loads the content and builds it into `config.out` (atomically).
-pub(crate) fn build(config: &Config) -> Result<(BuildReport, Published)> {
-    let content = Content::load(&config.content)?;
+/// Builds the content into `config.out` (atomically), checking only the
+/// files changed `since` the last build when the watcher knows them (see
+/// [`build_site_after`]). The record is returned for the next build; the
+/// caller saves it.
+pub(crate) fn build(
+    config: &Config,
+    since: Option<Since>,
+) -> Result<(BuildReport, Published, Record)> {
     let builtin = match &config.themes {
         Some(dir) => Builtin::Dir(dir),
         None => Builtin::Embedded,
     };
-    let renderer = Renderer::with_builtin_themes(&content, builtin)?;
-    let report = renderer.build(&config.out, &Progress::silent())?;
-    let links = content
-        .artists
-        .iter()
-        .flat_map(|a| {
-            a.links
-                .iter()
-                .filter(|l| l.config.approved)
-                .map(move |l| format!("{}/{}", a.config.slug, l.config.slug))
-        })
-        .collect();
+    let (report, record) = build_site_after(
+        &config.content,
+        &config.out,
+        builtin,
+        &Progress::silent(),
+        false,
+        since,
+    )?;
+    let site = Content::load_artists(&config.content, &[])?.site;
     let published = Published {
-        base_path: renderer.site.base_path.clone(),
-        endpoint: content.site.analytics_endpoint.clone(),
+        base_path: SiteView::new(&site).base_path,
         endpoint_path: endpoint_path(
-            &content.site.analytics_endpoint,
-            &Content::site_file(&content.root),
+            &site.analytics_endpoint,
+            &Content::site_file(&config.content),
         )?,
-        links,
+        endpoint: site.analytics_endpoint,
+        links: report.published.iter().cloned().collect(),
     };
-    Ok((report, published))
+    Ok((report, published, record))
 }
 
 fn built_line(report: &BuildReport) -> String {
     format!(
-        "Built {} Smart Link{} and {} artist hub{} in {:.2} s",
+        "Built {} Smart Link{} and {} artist hub{} in {:.3} s",
         report.links,
         if report.links == 1 { "" } else { "s" },
         report.hubs,
@@ -147,7 +151,8 @@ fn built_line(report: &BuildReport) -> String {
 
 /// Builds, then serves until Ctrl-C, SIGTERM or `exit_after`.
 pub fn run(config: Config) -> Result<()> {
-    let (report, published) = build(&config)?;
+    let watcher = watch::Watcher::start(&config)?;
+    let (report, published, record) = build(&config, None)?;
     for w in &report.warnings {
         crate::cmd::warn(w);
     }
@@ -160,10 +165,15 @@ pub fn run(config: Config) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config, published, store))
+    runtime.block_on(serve(config, published, store, (watcher, record)))
 }
 
-async fn serve(config: Config, published: Published, store: Store) -> Result<()> {
+async fn serve(
+    config: Config,
+    published: Published,
+    store: Store,
+    (watcher, record): (watch::Watcher, Record),
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
         .with_context(|| {
@@ -184,7 +194,7 @@ async fn serve(config: Config, published: Published, store: Store) -> Result<()>
         reload,
         stopping: stopping.clone(),
     });
-    watch::spawn(config.clone(), state.clone())?;
+    watcher.spawn(config.clone(), state.clone(), record)?;
 
     if config.json {
         // One line, so scripts can read it before the server stops.

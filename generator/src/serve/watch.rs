@@ -5,16 +5,20 @@
 //! disk), never the output or the analytics database, so a build does not
 //! trigger another.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
-use std::time::Duration;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use notify::event::{EventKind, ModifyKind};
-use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::{build, built_line, Config, State};
+use crate::render::incremental::Record;
+use crate::render::{keep_record, Since};
 
 /// Editors write a file in several steps; wait for the burst to end.
 const SETTLE: Duration = Duration::from_millis(150);
@@ -57,17 +61,43 @@ impl Watched {
         }
     }
 
-    /// Whether an event changed something a person edits. Reads (the build
-    /// itself opens every file) and metadata-only changes (access times) do
-    /// not count.
-    fn relevant(&self, event: &notify::Event) -> bool {
-        let changes = match event.kind {
+    /// The paths an event changed that a person edits, relative to the
+    /// content folder with every folder they are in, added to `changes`.
+    /// Reads (the build itself opens every file) and metadata-only changes
+    /// (access times) do not count.
+    fn collect(&self, event: &notify::Event, changes: &mut Changes) {
+        if event.need_rescan() {
+            // The kernel dropped events: anything may have changed.
+            changes.unknown = true;
+        }
+        let modifies = match event.kind {
             EventKind::Create(_) | EventKind::Remove(_) => true,
             EventKind::Modify(ModifyKind::Metadata(_)) => false,
             EventKind::Modify(_) => true,
             _ => false,
         };
-        changes && event.paths.iter().any(|p| self.relevant_path(p))
+        if !modifies {
+            return;
+        }
+        for path in event.paths.iter().filter(|p| self.relevant_path(p)) {
+            changes.any = true;
+            // Themes are read whole by every build; only content paths
+            // name what changed.
+            let Ok(rel) = path.strip_prefix(&self.roots[0]) else {
+                continue;
+            };
+            let mut rel = rel
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/");
+            loop {
+                let parent = rel.rfind('/').map(|i| rel[..i].to_string());
+                changes.paths.insert(rel);
+                match parent {
+                    Some(p) => rel = p,
+                    None => break,
+                }
+            }
+        }
     }
 
     fn relevant_path(&self, path: &Path) -> bool {
@@ -88,57 +118,121 @@ impl Watched {
     }
 }
 
-pub(crate) fn spawn(config: Config, state: Arc<State>) -> Result<()> {
-    let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
-    let watcher =
-        notify::recommended_watcher(tx).context("cannot watch the content for changes")?;
-    let mut roots = vec![absolute(&config.content)];
-    roots.extend(config.themes.as_deref().map(absolute));
-    let mut watched = Watched {
-        watcher,
-        armed: HashSet::new(),
-        roots,
-        out: absolute(&config.out),
-        db: absolute(&config.db).to_string_lossy().into_owned(),
-    };
-    watched.arm(&config);
-    std::thread::Builder::new()
-        .name("watch".into())
-        .spawn(move || {
-            let mut builds = 0u64;
-            while let Ok(result) = rx.recv() {
-                match result {
-                    Ok(event) if watched.relevant(&event) => {}
-                    Ok(_) => continue,
-                    Err(e) => {
-                        crate::cmd::warn(&format!("watching the content failed: {e}"));
-                        continue;
-                    }
-                }
-                // Let the burst of events settle (within reason), then build
-                // once for all of them.
-                let deadline = std::time::Instant::now() + 10 * SETTLE;
-                while std::time::Instant::now() < deadline && rx.recv_timeout(SETTLE).is_ok() {}
-                match build(&config) {
-                    Ok((report, published)) => {
-                        builds += 1;
-                        *state.published.write().unwrap_or_else(|e| e.into_inner()) =
-                            Arc::new(published);
-                        for w in &report.warnings {
-                            crate::cmd::warn(w);
-                        }
-                        if !config.quiet {
-                            eprintln!("Rebuilt: {}", built_line(&report));
-                        }
-                        let _ = state.reload.send(builds);
-                    }
-                    Err(e) => eprintln!(
-                        "smartlinks: error: rebuild failed, still serving the previous build: {e:#}"
-                    ),
-                }
-                watched.arm(&config);
+/// What changed since the last build.
+#[derive(Default)]
+struct Changes {
+    /// Something a person edits changed.
+    any: bool,
+    /// Events were lost: every file is checked.
+    unknown: bool,
+    paths: BTreeSet<String>,
+}
+
+/// The content, watched from before the first build so no change is missed.
+pub(crate) struct Watcher {
+    watched: Watched,
+    events: Receiver<notify::Result<notify::Event>>,
+}
+
+impl Watcher {
+    pub(crate) fn start(config: &Config) -> Result<Watcher> {
+        let (tx, events) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
+        let watcher =
+            notify::recommended_watcher(tx).context("cannot watch the content for changes")?;
+        let mut roots = vec![absolute(&config.content)];
+        roots.extend(config.themes.as_deref().map(absolute));
+        let mut watched = Watched {
+            watcher,
+            armed: HashSet::new(),
+            roots,
+            out: absolute(&config.out),
+            db: absolute(&config.db).to_string_lossy().into_owned(),
+        };
+        watched.arm(config);
+        Ok(Watcher { watched, events })
+    }
+
+    /// Rebuilds after each burst of changes, from a thread of its own,
+    /// starting from `record`, the first build's.
+    pub(crate) fn spawn(self, config: Config, state: Arc<State>, record: Record) -> Result<()> {
+        std::thread::Builder::new()
+            .name("watch".into())
+            .spawn(move || self.run(&config, &state, record))
+            .context("cannot start the watcher")?;
+        Ok(())
+    }
+
+    fn run(mut self, config: &Config, state: &State, record: Record) {
+        let mut builds = 0u64;
+        let mut changes = Changes::default();
+        // The last build's record, being saved.
+        let mut saving = Some(save(config, record));
+        while let Ok(result) = self.events.recv() {
+            self.take(result, &mut changes);
+            if !changes.any {
+                continue;
             }
-        })
-        .context("cannot start the watcher")?;
-    Ok(())
+            // Let the burst of events settle (within reason), then build
+            // once for all of them.
+            let deadline = Instant::now() + 10 * SETTLE;
+            while Instant::now() < deadline {
+                match self.events.recv_timeout(SETTLE) {
+                    Ok(result) => self.take(result, &mut changes),
+                    Err(_) => break,
+                }
+            }
+            let seen = std::mem::take(&mut changes);
+            // Without the last record (a build failed), or when events
+            // were lost, every file is checked.
+            let since = saving
+                .take()
+                .and_then(|h| h.join().ok())
+                .filter(|_| !seen.unknown)
+                .map(|record| Since {
+                    record,
+                    changed: seen.paths,
+                });
+            match build(config, since) {
+                Ok((report, published, record)) => {
+                    builds += 1;
+                    *state.published.write().unwrap_or_else(|e| e.into_inner()) =
+                        Arc::new(published);
+                    for w in &report.warnings {
+                        crate::cmd::warn(w);
+                    }
+                    if !config.quiet {
+                        eprintln!("Rebuilt: {}", built_line(&report));
+                    }
+                    let _ = state.reload.send(builds);
+                    saving = Some(save(config, record));
+                }
+                Err(e) => eprintln!(
+                    "smartlinks: error: rebuild failed, still serving the previous build: {e:#}"
+                ),
+            }
+            self.watched.arm(config);
+        }
+    }
+
+    fn take(&self, result: notify::Result<notify::Event>, changes: &mut Changes) {
+        match result {
+            Ok(event) => self.watched.collect(&event, changes),
+            Err(e) => {
+                crate::cmd::warn(&format!("watching the content failed: {e}"));
+                changes.unknown = true;
+            }
+        }
+    }
+}
+
+/// Saves a build's record while the site is already served, and hands it
+/// to the next build.
+fn save(config: &Config, record: Record) -> JoinHandle<Record> {
+    let root = config.content.clone();
+    std::thread::spawn(move || {
+        let mut warnings = Vec::new();
+        keep_record(&root, &record, &mut warnings);
+        warnings.iter().for_each(|w| crate::cmd::warn(w));
+        record
+    })
 }
