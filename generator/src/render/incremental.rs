@@ -423,6 +423,13 @@ impl Record {
             .filter(|r| r.version == VERSION && r.out == fresh.out && r.stamp == fresh.stamp)
     }
 
+    /// `artist/link` of every Smart Link the build published.
+    pub fn published_links(&self) -> impl Iterator<Item = String> + '_ {
+        self.artists
+            .iter()
+            .flat_map(|(slug, a)| a.pages.iter().map(move |(l, _)| format!("{slug}/{l}")))
+    }
+
     pub fn save(&self, content_root: &Path) -> anyhow::Result<()> {
         use anyhow::Context;
         let path = Self::path(content_root);

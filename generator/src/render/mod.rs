@@ -37,9 +37,6 @@ pub struct BuildReport {
     pub warnings: Vec<String>,
     #[serde(serialize_with = "as_secs")]
     pub elapsed: Duration,
-    /// `artist/link` of every published Smart Link.
-    #[serde(skip)]
-    pub published: Vec<String>,
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -547,15 +544,9 @@ impl<'a> Renderer<'a> {
 
         output.commit()?;
         let rendered = rendered.into_inner();
-        let published: Vec<String> = record
-            .artists
-            .iter()
-            .flat_map(|(slug, a)| a.pages.iter().map(move |(l, _)| format!("{slug}/{l}")))
-            .collect();
-        let links = published.len();
+        let links: usize = record.artists.values().map(|a| a.pages.len()).sum();
         let pages = links + record.artists.len();
         let report = BuildReport {
-            published,
             rendered,
             skipped: pages - rendered,
             out: plan.out.clone(),

@@ -133,7 +133,7 @@ pub(crate) fn build(
             &Content::site_file(&config.content),
         )?,
         endpoint: site.analytics_endpoint,
-        links: report.published.iter().cloned().collect(),
+        links: record.published_links().collect(),
     };
     Ok((report, published, record))
 }
