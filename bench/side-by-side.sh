@@ -9,6 +9,7 @@
 #   bench/side-by-side.sh                      # N = 1000 10000 100000, 3 runs
 #   NS="1000 10000" RUNS=1 bench/side-by-side.sh
 #   ZOLA=/path/to/zola bench/side-by-side.sh
+#   bench/zola.sh && ZOLA=$PWD/target/bench/zola/zola bench/side-by-side.sh
 #
 # Needs root (the harness mounts a tmpfs) and Hugo (`apt-get install hugo`).
 # Prints one table; the harness's raw figures stay in
