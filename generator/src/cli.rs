@@ -88,8 +88,10 @@ Example:
 Build the site, then serve it on 127.0.0.1 for previewing.
 
 The site is rebuilt when a file under the content directory or its themes/
-changes, and open pages reload by themselves. When run from the smartlinks
-repository, edits to its themes/ folder are picked up too.
+changes, and open pages reload by themselves. A rebuild looks only at the
+artists whose files changed, so it takes milliseconds even in a large
+catalog. When run from the smartlinks repository, edits to its themes/
+folder are picked up too.
 
 Buttons are ordered for a country the way the edge orders them: add
 ?country=FR to a page address, or send a CF-IPCountry header.

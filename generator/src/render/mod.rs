@@ -589,7 +589,6 @@ impl<'a> Renderer<'a> {
             .iter()
             .map(|(slug, a)| a.pages.iter().map(|(l, _)| format!("{slug}/{l}")).collect())
             .collect();
-        let mut track_targets: Vec<(&str, &str)> = Vec::new();
         for (((slug, artist), hub), rels) in record.artists.iter().zip(&hubs).zip(&rels) {
             urls.push(hub);
             let mut by_date: Vec<&LinkSummary> = artist
@@ -603,7 +602,6 @@ impl<'a> Renderer<'a> {
             for ((link_slug, link), rel) in artist.listing.get().iter().zip(rels) {
                 current.insert(&link.source_uri, rel);
                 published_links.push((slug.as_str(), link_slug.as_str()));
-                track_targets.extend(link.tracks.split_whitespace().map(|t| (t, rel.as_str())));
             }
         }
         for (name, xml) in sitemap::sitemaps(&self.site.base_url, &urls) {
@@ -622,7 +620,18 @@ impl<'a> Renderer<'a> {
 
         // Renamed links' old addresses and shared track links.
         let published = crate::publish::Published::load(&self.content.root)?;
-        let rules = redirects::Redirects::new(&self.site, published.moved(&current), track_targets);
+        let tracks = record.artists.values().zip(&rels).flat_map(|(a, rels)| {
+            a.listing
+                .get()
+                .iter()
+                .zip(rels)
+                .flat_map(|((_, link), rel)| {
+                    link.tracks
+                        .split_whitespace()
+                        .map(move |t| (t, rel.as_str()))
+                })
+        });
+        let rules = redirects::Redirects::new(&self.site, published.moved(&current), tracks);
         record.global_warnings = rules.warning().into_iter().collect();
         put(redirects::FILE, rules.text().as_bytes())?;
 

@@ -5,7 +5,7 @@
 //! Old addresses come from the publish record (`catalog/published.json`),
 //! tracks from the catalog: `/t/{spotify track id}` → the release's page.
 
-use rayon::slice::ParallelSliceMut;
+use std::collections::{BTreeMap, HashSet};
 
 use super::view::SiteView;
 
@@ -30,32 +30,43 @@ fn plain(id: &str) -> bool {
 impl Redirects {
     /// `moved` pairs old and new `ARTIST/SLUG`; `tracks` pairs a track id
     /// with its release's `ARTIST/SLUG`. Moved links come first: when the
-    /// limit is reached, track redirects are the ones left out.
-    pub fn new(
+    /// limit is reached, track redirects are the ones left out, the
+    /// highest ids first.
+    pub fn new<'a>(
         site: &SiteView,
         moved: Vec<(String, String)>,
-        tracks: Vec<(&str, &str)>,
+        tracks: impl Iterator<Item = (&'a str, &'a str)>,
     ) -> Redirects {
-        let mut tracks: Vec<(&str, &str)> =
-            tracks.into_iter().filter(|(id, _)| plain(id)).collect();
-        // A track on two releases (single, then album) goes to the first by address.
-        tracks.par_sort_unstable();
-        tracks.dedup_by(|a, b| a.0 == b.0);
-        let total = moved.len() + tracks.len();
-        // Only the rules kept are written out: a large catalog has many more.
+        // A large catalog has over a million tracks: only the ones kept
+        // are held, and a hash of each id to count the others.
+        let room = MAX_STATIC.saturating_sub(moved.len());
+        let mut kept: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut ids: HashSet<u64> = HashSet::new();
+        for (id, rel) in tracks.filter(|(id, _)| plain(id)) {
+            ids.insert(xxhash_rust::xxh3::xxh3_64(id.as_bytes()));
+            if let Some(to) = kept.get_mut(id) {
+                // A track on two releases (single, then album) goes to
+                // the first by address.
+                *to = (*to).min(rel);
+            } else if kept.len() < room {
+                kept.insert(id, rel);
+            } else if kept.last_key_value().is_some_and(|(last, _)| id < *last) {
+                kept.pop_last();
+                kept.insert(id, rel);
+            }
+        }
         let lines: Vec<String> = moved
             .iter()
             .map(|(old, new)| (site.path(old), site.path(new)))
             .chain(
-                tracks
-                    .iter()
+                kept.iter()
                     .map(|(id, rel)| (site.path(&format!("t/{id}")), site.path(rel))),
             )
             .take(MAX_STATIC)
             .map(|(from, to)| format!("{from} {to} 301"))
             .collect();
         Redirects {
-            dropped: total - lines.len(),
+            dropped: moved.len() + ids.len() - lines.len(),
             lines,
         }
     }
@@ -98,10 +109,16 @@ mod tests {
     #[test]
     fn over_the_limit_track_redirects_go_first_and_a_warning_says_so() {
         let ids: Vec<String> = (0..MAX_STATIC + 5).map(|i| format!("t{i:05}")).collect();
-        let tracks = ids.iter().map(|id| (id.as_str(), "a/b")).collect();
+        let tracks = ids.iter().rev().map(|id| (id.as_str(), "a/b"));
         let r = Redirects::new(&site(), vec![("a/old".into(), "a/b".into())], tracks);
         assert_eq!(r.lines.len(), MAX_STATIC);
         assert_eq!(r.lines[0], "/a/old /a/b 301");
+        // The lowest ids are kept, in order, whatever order they came in.
+        assert_eq!(r.lines[1], "/t/t00000 /a/b 301");
+        assert_eq!(
+            r.lines[MAX_STATIC - 1],
+            format!("/t/t{:05} /a/b 301", MAX_STATIC - 2)
+        );
         assert!(r.warning().unwrap().contains("6 redirects left out"));
     }
 
@@ -110,9 +127,26 @@ mod tests {
         let r = Redirects::new(
             &site(),
             vec![],
-            vec![("ok123", "a/b"), ("x /evil 301\n/y", "a/b")],
+            [("ok123", "a/b"), ("x /evil 301\n/y", "a/b")].into_iter(),
         );
         assert_eq!(r.lines, vec!["/t/ok123 /a/b 301"]);
+        assert!(r.warning().is_none());
+    }
+
+    #[test]
+    fn a_track_on_two_releases_goes_to_the_first_by_address_and_counts_once() {
+        let tracks = [
+            ("b", "z/single"),
+            ("a", "x/y"),
+            ("b", "m/album"),
+            ("c", "x/y"),
+            ("b", "q/live"),
+        ];
+        let r = Redirects::new(&site(), vec![], tracks.into_iter());
+        assert_eq!(
+            r.lines,
+            vec!["/t/a /x/y 301", "/t/b /m/album 301", "/t/c /x/y 301"]
+        );
         assert!(r.warning().is_none());
     }
 }
