@@ -13,7 +13,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use ae_fake::{FakeAnalyticsEngine, Point, ACCOUNT, TOKEN};
-use common::Site;
+use common::{copy_dir, Site};
 use preview::Preview;
 use serde_json::{json, Value};
 use smartlinks::analytics::store::Store;
@@ -375,6 +375,25 @@ fn watched_rebuilds_follow_every_kind_of_change_and_leave_the_rest() {
     });
     let page = server.get("/nova-lane/zoe-a-paris", &[]);
     assert!(page.body.contains("Zoë à Paris (Deluxe)"), "{}", page.body);
+
+    // A folder moved in: no event names the files in it.
+    let albums = site.content().join("catalog/nova-lane/albums");
+    let moved_in = site.dir.path().join("albums");
+    copy_dir(&albums, &moved_in);
+    let text = std::fs::read_to_string(moved_in.join(album.rsplit('/').next().unwrap()))
+        .unwrap()
+        .replace("Zoë à Paris (Deluxe)", "Zoë à Paris (Remastered)");
+    std::fs::write(moved_in.join(album.rsplit('/').next().unwrap()), text).unwrap();
+    rebuilt("a folder moved in", &|| {
+        std::fs::rename(&albums, site.dir.path().join("albums-before")).unwrap();
+        std::fs::rename(&moved_in, &albums).unwrap();
+    });
+    let page = server.get("/nova-lane/zoe-a-paris", &[]);
+    assert!(
+        page.body.contains("Zoë à Paris (Remastered)"),
+        "{}",
+        page.body
+    );
 
     rebuilt("a new link file", &|| {
         site.edit("links/koji-mori/osaka-blue.toml", |t| {

@@ -791,6 +791,9 @@ pub struct Since {
     /// The files changed since, relative to the content directory
     /// (`/`-separated), with every folder they are in.
     pub changed: BTreeSet<String>,
+    /// Folders created, removed or moved since: every file in them may
+    /// have changed.
+    pub folders: BTreeSet<String>,
 }
 
 /// Like [`build_site`], but the record is returned, not saved
@@ -821,7 +824,7 @@ fn build_site_inner(
     since: Option<Since>,
 ) -> Result<(BuildReport, Record)> {
     let (given, changed) = match since {
-        Some(s) => (Some(s.record), Some(s.changed)),
+        Some(s) => (Some(s.record), Some((s.changed, s.folders))),
         None => (None, None),
     };
     let changed = changed.as_ref();
@@ -859,7 +862,12 @@ fn build_site_inner(
         theme_ok(p) && (changed.is_some() || out_base.stamp(&rel()) == Some(p.stamp))
     };
     let inputs_ok = |a: &ArtistRecord| match changed {
-        Some(changed) => !a.files.iter().any(|(path, _)| changed.contains(path)),
+        Some((changed, folders)) => !a.files.iter().any(|(path, _)| {
+            changed.contains(path)
+                || path
+                    .match_indices('/')
+                    .any(|(i, _)| folders.contains(&path[..i]))
+        }),
         None => a
             .files
             .iter()

@@ -69,12 +69,14 @@ impl Watched {
         if event.need_rescan() {
             // The kernel dropped events: anything may have changed.
             changes.unknown = true;
+            changes.any = true;
         }
-        let modifies = match event.kind {
-            EventKind::Create(_) | EventKind::Remove(_) => true,
-            EventKind::Modify(ModifyKind::Metadata(_)) => false,
-            EventKind::Modify(_) => true,
-            _ => false,
+        let (modifies, in_place) = match event.kind {
+            EventKind::Create(_) | EventKind::Remove(_) => (true, false),
+            EventKind::Modify(ModifyKind::Metadata(_)) => (false, false),
+            EventKind::Modify(ModifyKind::Name(_)) => (true, false),
+            EventKind::Modify(_) => (true, true),
+            _ => (false, false),
         };
         if !modifies {
             return;
@@ -89,6 +91,11 @@ impl Watched {
             let mut rel = rel
                 .to_string_lossy()
                 .replace(std::path::MAIN_SEPARATOR, "/");
+            // A folder created, removed or moved may hold files no event
+            // names (made before it was watched, or moved with it).
+            if !in_place {
+                changes.folders.insert(rel.clone());
+            }
             loop {
                 let parent = rel.rfind('/').map(|i| rel[..i].to_string());
                 changes.paths.insert(rel);
@@ -126,6 +133,8 @@ struct Changes {
     /// Events were lost: every file is checked.
     unknown: bool,
     paths: BTreeSet<String>,
+    /// Paths created, removed or moved: if folders, everything in them.
+    folders: BTreeSet<String>,
 }
 
 /// The content, watched from before the first build so no change is missed.
@@ -191,6 +200,7 @@ impl Watcher {
                 .map(|record| Since {
                     record,
                     changed: seen.paths,
+                    folders: seen.folders,
                 });
             match build(config, since) {
                 Ok((report, published, record)) => {
