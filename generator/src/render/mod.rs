@@ -276,7 +276,6 @@ impl<'a> Renderer<'a> {
     /// Builds as `plan` says; the record is the caller's to keep
     /// ([`keep_record`]).
     fn build_planned(&self, plan: Plan, progress: &Progress) -> Result<(BuildReport, Record)> {
-        let start = Instant::now();
         let content = self.content;
         let root = &content.root;
         let output = if plan.previous.is_some() {
@@ -555,7 +554,7 @@ impl<'a> Renderer<'a> {
             unapproved: record.artists.values().map(|a| a.unapproved).sum(),
             assets: record.assets.len(),
             warnings,
-            elapsed: start.elapsed(),
+            elapsed: plan.started.elapsed(),
         };
         Ok((report, record))
     }
@@ -719,6 +718,8 @@ fn newest_first_order(a: &LinkSummary, b: &LinkSummary) -> std::cmp::Ordering {
 /// What a build starts from: the last build's record when it still
 /// describes the site, and the artists that need not be loaded at all.
 pub struct Plan {
+    /// When the build started: before the record and content are read.
+    started: Instant,
     out: PathBuf,
     out_abs: PathBuf,
     clock: Clock,
@@ -731,6 +732,7 @@ impl Plan {
     /// Every artist is loaded; only the record is checked: `given`, or
     /// else the one the last build saved.
     pub fn new(root: &Path, out: &Path, force: bool, given: Option<Record>) -> Result<Plan> {
+        let started = Instant::now();
         let clock = Clock::now();
         let out_abs = std::path::absolute(out)
             .with_context(|| format!("cannot resolve {}", out.display()))?;
@@ -746,6 +748,7 @@ impl Plan {
                 })
             });
         Ok(Plan {
+            started,
             out: out.to_path_buf(),
             out_abs,
             clock,
@@ -801,21 +804,6 @@ pub struct Since {
 /// its changed files are checked; the others, and the pages in `out`, are
 /// taken to be as the record says. Without it every file is checked.
 pub fn build_site_after(
-    root: &Path,
-    out: &Path,
-    builtin: Builtin,
-    progress: &Progress,
-    force: bool,
-    since: Option<Since>,
-) -> Result<(BuildReport, Record)> {
-    let start = Instant::now();
-    let (mut report, record) = build_site_inner(root, out, builtin, progress, force, since)?;
-    // From the start: the record and the content are read before rendering.
-    report.elapsed = start.elapsed();
-    Ok((report, record))
-}
-
-fn build_site_inner(
     root: &Path,
     out: &Path,
     builtin: Builtin,
