@@ -408,10 +408,19 @@ fn watched_rebuilds_follow_every_kind_of_change_and_leave_the_rest() {
     assert_eq!(server.get("/koji-mori/osaka-blue-live", &[]).status, 200);
     assert_eq!(server.get("/koji-mori/osaka-blue", &[]).status, 404);
 
+    let sunflower = site.read("links/nova-lane/sunflower.toml");
     rebuilt("a removed link file", &|| {
         std::fs::remove_file(site.content().join("links/nova-lane/sunflower.toml")).unwrap();
     });
     assert_eq!(server.get("/nova-lane/sunflower", &[]).status, 404);
+    // A file no input names yet: only its folder tells.
+    rebuilt("a link file added", &|| {
+        site.write(
+            "links/nova-lane/sunflower-again.toml",
+            &sunflower.replace("\"sunflower\"", "\"sunflower-again\""),
+        );
+    });
+    assert_eq!(server.get("/nova-lane/sunflower-again", &[]).status, 200);
     let mut b = beacon_json("view", None);
     b["link"] = "sunflower".into();
     assert_eq!(

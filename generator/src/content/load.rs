@@ -120,11 +120,16 @@ impl Content {
         }
     }
 
+    /// `site.toml` alone.
+    pub fn load_site(root: &Path) -> Result<SiteConfig, ContentErrors> {
+        let site_path = Self::site_file(root);
+        Ok(parse_site(&site_path, &read_to_string(&site_path)?)?)
+    }
+
     /// The site and only the given artist files (paths inside `root`), for
     /// a build that keeps the other artists' pages as they are.
     pub fn load_artists(root: &Path, files: &[PathBuf]) -> Result<Content, ContentErrors> {
-        let site_path = Self::site_file(root);
-        let site = parse_site(&site_path, &read_to_string(&site_path)?)?;
+        let site = Self::load_site(root)?;
         let mut errors = Vec::new();
         let mut artists = Vec::new();
         for result in files

@@ -791,12 +791,11 @@ pub fn build_site(
 pub struct Since {
     /// That build's record.
     pub record: Record,
-    /// The files changed since, relative to the content directory
-    /// (`/`-separated), with every folder they are in.
+    /// The paths changed since, relative to the content directory
+    /// (`/`-separated). A folder among them (created, removed or moved)
+    /// counts as everything in it changed: a folder moved in, or filled
+    /// before it was watched, holds files no event names.
     pub changed: BTreeSet<String>,
-    /// Folders created, removed or moved since: every file in them may
-    /// have changed.
-    pub folders: BTreeSet<String>,
 }
 
 /// Like [`build_site`], but the record is returned, not saved
@@ -812,10 +811,16 @@ pub fn build_site_after(
     since: Option<Since>,
 ) -> Result<(BuildReport, Record)> {
     let (given, changed) = match since {
-        Some(s) => (Some(s.record), Some((s.changed, s.folders))),
+        Some(s) => (Some(s.record), Some(s.changed)),
         None => (None, None),
     };
-    let changed = changed.as_ref();
+    // The folders holding a changed path: an input that is a folder (an
+    // artist's links/) changed when a file in it did.
+    let holding: BTreeSet<&str> = changed
+        .iter()
+        .flatten()
+        .flat_map(|p| p.match_indices('/').map(|(i, _)| &p[..i]))
+        .collect();
     let mut plan = Plan::new(root, out, force, given)?;
     let Some(previous) = plan.previous.as_ref() else {
         let content = Content::load(root)?;
@@ -846,15 +851,21 @@ pub fn build_site_after(
         incremental::Base::open(&plan.out),
     );
     // A watched build trusts the site to hold what the last one wrote.
-    let page_ok = |rel: &dyn Fn() -> String, p: &incremental::PageState| {
-        theme_ok(p) && (changed.is_some() || out_base.stamp(&rel()) == Some(p.stamp))
+    let pages_as_written = |slug: &str, a: &ArtistRecord| {
+        changed.is_some()
+            || out_base.stamp(&format!("{slug}/index.html")) == Some(a.hub.stamp)
+                && a.pages.iter().all(|(l, p)| {
+                    out_base.stamp(&format!("{slug}/{l}/index.html")) == Some(p.stamp)
+                })
     };
-    let inputs_ok = |a: &ArtistRecord| match changed {
-        Some((changed, folders)) => !a.files.iter().any(|(path, _)| {
+    let inputs_ok = |a: &ArtistRecord| match &changed {
+        // Unchanged unless a changed path is the input, is in it, or holds it.
+        Some(changed) => !a.files.iter().any(|(path, _)| {
             changed.contains(path)
+                || holding.contains(path.as_str())
                 || path
                     .match_indices('/')
-                    .any(|(i, _)| folders.contains(&path[..i]))
+                    .any(|(i, _)| changed.contains(&path[..i]))
         }),
         None => a
             .files
@@ -878,10 +889,9 @@ pub fn build_site_after(
         .par_iter()
         .filter(|(slug, a)| {
             artist_files.contains(&a.file)
-                && page_ok(&|| format!("{slug}/index.html"), &a.hub)
-                && a.pages
-                    .iter()
-                    .all(|(l, p)| page_ok(&|| format!("{slug}/{l}/index.html"), p))
+                && theme_ok(&a.hub)
+                && a.pages.iter().all(|(_, p)| theme_ok(p))
+                && pages_as_written(slug, a)
                 && inputs_ok(a)
         })
         .map(|(slug, _)| slug.clone())

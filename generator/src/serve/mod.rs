@@ -125,7 +125,7 @@ pub(crate) fn build(
         false,
         since,
     )?;
-    let site = Content::load_artists(&config.content, &[])?.site;
+    let site = Content::load_site(&config.content)?;
     let published = Published {
         base_path: SiteView::new(&site).base_path,
         endpoint_path: endpoint_path(

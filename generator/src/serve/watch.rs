@@ -62,21 +62,19 @@ impl Watched {
     }
 
     /// The paths an event changed that a person edits, relative to the
-    /// content folder with every folder they are in, added to `changes`.
-    /// Reads (the build itself opens every file) and metadata-only changes
-    /// (access times) do not count.
+    /// content folder, added to `changes`. Reads (the build itself opens
+    /// every file) and metadata-only changes (access times) do not count.
     fn collect(&self, event: &notify::Event, changes: &mut Changes) {
         if event.need_rescan() {
             // The kernel dropped events: anything may have changed.
             changes.unknown = true;
             changes.any = true;
         }
-        let (modifies, in_place) = match event.kind {
-            EventKind::Create(_) | EventKind::Remove(_) => (true, false),
-            EventKind::Modify(ModifyKind::Metadata(_)) => (false, false),
-            EventKind::Modify(ModifyKind::Name(_)) => (true, false),
-            EventKind::Modify(_) => (true, true),
-            _ => (false, false),
+        let modifies = match event.kind {
+            EventKind::Create(_) | EventKind::Remove(_) => true,
+            EventKind::Modify(ModifyKind::Metadata(_)) => false,
+            EventKind::Modify(_) => true,
+            _ => false,
         };
         if !modifies {
             return;
@@ -88,22 +86,10 @@ impl Watched {
             let Ok(rel) = path.strip_prefix(&self.roots[0]) else {
                 continue;
             };
-            let mut rel = rel
-                .to_string_lossy()
-                .replace(std::path::MAIN_SEPARATOR, "/");
-            // A folder created, removed or moved may hold files no event
-            // names (made before it was watched, or moved with it).
-            if !in_place {
-                changes.folders.insert(rel.clone());
-            }
-            loop {
-                let parent = rel.rfind('/').map(|i| rel[..i].to_string());
-                changes.paths.insert(rel);
-                match parent {
-                    Some(p) => rel = p,
-                    None => break,
-                }
-            }
+            changes.paths.insert(
+                rel.to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/"),
+            );
         }
     }
 
@@ -133,8 +119,6 @@ struct Changes {
     /// Events were lost: every file is checked.
     unknown: bool,
     paths: BTreeSet<String>,
-    /// Paths created, removed or moved: if folders, everything in them.
-    folders: BTreeSet<String>,
 }
 
 /// The content, watched from before the first build so no change is missed.
@@ -200,7 +184,6 @@ impl Watcher {
                 .map(|record| Since {
                     record,
                     changed: seen.paths,
-                    folders: seen.folders,
                 });
             match build(config, since) {
                 Ok((report, published, record)) => {
