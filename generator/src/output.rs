@@ -29,6 +29,10 @@ enum Mode {
 
 pub struct Output {
     staging: tempfile::TempDir,
+    /// The staging directory, open: files are created relative to it, so
+    /// each write looks up only its own few path components.
+    #[cfg(unix)]
+    staging_fd: rustix::fd::OwnedFd,
     target: PathBuf,
     mode: Mode,
     /// Files written and removed, for an update's journal.
@@ -92,8 +96,18 @@ impl Output {
             .with_context(|| {
                 format!("cannot create a staging directory in {}", parent.display())
             })?;
+        #[cfg(unix)]
+        let staging_fd = rustix::fs::open(
+            staging.path(),
+            rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(std::io::Error::from)
+        .with_context(|| format!("cannot open {}", staging.path().display()))?;
         Ok(Output {
             staging,
+            #[cfg(unix)]
+            staging_fd,
             target,
             mode,
             written: Mutex::default(),
@@ -111,23 +125,45 @@ impl Output {
     /// absolute) is refused.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<Stamp> {
         let path = self.resolve(rel)?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| self.io_error(e, "create", dir))?;
-        }
-        // Stamped from the open file: no second lookup of the path.
-        let meta = (|| {
-            let mut file = std::fs::File::create(&path)?;
-            std::io::Write::write_all(&mut file, bytes)?;
-            file.metadata()
-        })()
-        .map_err(|e| self.io_error(e, "write", &path))?;
+        let stamp = self
+            .write_file(rel, &path, bytes)
+            .map_err(|e| self.io_error(e, "write", &path))?;
         if self.mode == Mode::Update {
             self.written
                 .lock()
                 .expect("not poisoned")
                 .push(rel.to_string());
         }
-        Ok(Stamp::of(&meta))
+        Ok(stamp)
+    }
+
+    /// Creates the file at `rel` (`path` in the staging directory) and its
+    /// folders, and returns its stamp, taken from the open file.
+    #[cfg(unix)]
+    fn write_file(&self, rel: &str, _path: &Path, bytes: &[u8]) -> std::io::Result<Stamp> {
+        use rustix::fs::{openat, Mode, OFlags};
+        if let Some((dir, _)) = rel.rsplit_once('/') {
+            create_dirs_at(&self.staging_fd, dir)?;
+        }
+        let fd = openat(
+            &self.staging_fd,
+            rel,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o666),
+        )?;
+        let mut file = std::fs::File::from(fd);
+        std::io::Write::write_all(&mut file, bytes)?;
+        Ok(Stamp::of(&file.metadata()?))
+    }
+
+    #[cfg(not(unix))]
+    fn write_file(&self, _rel: &str, path: &Path, bytes: &[u8]) -> std::io::Result<Stamp> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = std::fs::File::create(path)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        Ok(Stamp::of(&file.metadata()?))
     }
 
     /// Like [`Output::write`], but an update leaves a file that already
@@ -231,6 +267,29 @@ impl Output {
                 format!("cannot move the new site into {}", self.target.display())
             }),
         }
+    }
+}
+
+/// Creates the folder `rel` inside `dir` and the folders above it. One
+/// call for a folder whose parent exists; a folder already there is taken
+/// as is (a file in its place makes the file's creation fail).
+#[cfg(unix)]
+fn create_dirs_at(dir: &rustix::fd::OwnedFd, rel: &str) -> std::io::Result<()> {
+    use rustix::io::Errno;
+    let mode = rustix::fs::Mode::from_raw_mode(0o777);
+    match rustix::fs::mkdirat(dir, rel, mode) {
+        Ok(()) | Err(Errno::EXIST) => Ok(()),
+        Err(Errno::NOENT) => {
+            let Some((parent, _)) = rel.rsplit_once('/') else {
+                return Err(Errno::NOENT.into());
+            };
+            create_dirs_at(dir, parent)?;
+            match rustix::fs::mkdirat(dir, rel, mode) {
+                Ok(()) | Err(Errno::EXIST) => Ok(()),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -281,17 +281,21 @@ pub struct LinkRecord {
 /// listings, and writes them back as the bytes they were.
 #[derive(Debug, Default)]
 pub struct Packed<T> {
-    /// The encoding read from the record; `None` for a value made by this build.
+    /// The encoding read from the record or made with the value.
     bytes: Option<Vec<u8>>,
     value: std::sync::OnceLock<T>,
 }
 
 impl<T: Serialize + serde::de::DeserializeOwned + Default> Packed<T> {
+    /// A value made by this build, encoded at once: by the thread that
+    /// made it, while it is in that thread's cache, rather than when the
+    /// record is saved.
     pub fn new(value: T) -> Self {
+        let bytes = postcard::to_allocvec(&value).expect("plain data");
         let cell = std::sync::OnceLock::new();
         let _ = cell.set(value);
         Packed {
-            bytes: None,
+            bytes: Some(bytes),
             value: cell,
         }
     }
@@ -437,20 +441,72 @@ impl Record {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         // A cache: written whole or not at all, but not worth an fsync;
         // streamed, so a large catalog's record is never whole in memory.
-        let tmp = tempfile::NamedTempFile::new_in(dir)
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
-        let mut writer = std::io::BufWriter::with_capacity(1 << 16, tmp);
-        postcard::to_io(self, &mut writer)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        writer
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write {}", path.display()))?
-            .persist(&path)
+        let mut error = None;
+        let chunks = Chunks {
+            buf: Vec::with_capacity(Chunks::SIZE),
+            file: tmp.as_file_mut(),
+            error: &mut error,
+        };
+        let written = postcard::serialize_with_flavor(self, chunks);
+        if let Some(e) = error {
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        }
+        written.with_context(|| format!("cannot write {}", path.display()))?;
+        tmp.persist(&path)
             .with_context(|| format!("cannot write {}", path.display()))?;
         // The record of an older version, no longer read.
         let _ = std::fs::remove_file(dir.join("build.json"));
         Ok(())
+    }
+}
+
+/// Writes postcard's bytes to a file in large pieces. Its writer flavor
+/// writes each varint byte with a call of its own.
+struct Chunks<'a> {
+    buf: Vec<u8>,
+    file: &'a mut std::fs::File,
+    error: &'a mut Option<std::io::Error>,
+}
+
+impl Chunks<'_> {
+    const SIZE: usize = 1 << 16;
+
+    fn flush(&mut self) -> postcard::Result<()> {
+        use std::io::Write;
+        if let Err(e) = self.file.write_all(&self.buf) {
+            *self.error = Some(e);
+            return Err(postcard::Error::SerializeBufferFull);
+        }
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl postcard::ser_flavors::Flavor for Chunks<'_> {
+    type Output = ();
+
+    #[inline]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.buf.push(byte);
+        if self.buf.len() >= Self::SIZE {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= Self::SIZE {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn finalize(mut self) -> postcard::Result<()> {
+        self.flush()
     }
 }
 

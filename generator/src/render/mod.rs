@@ -569,68 +569,49 @@ impl<'a> Renderer<'a> {
         previous: &Record,
         in_use: &BTreeSet<String>,
     ) -> Result<()> {
+        // The rules read every listing; the sitemaps and the manifest read
+        // them too, beside.
+        let (rules, listed) = rayon::join(
+            || self.redirects(&record.artists),
+            || -> Result<_> {
+                let mut urls: Vec<String> = Vec::new();
+                let mut published_links = Vec::new();
+                for (slug, artist) in &record.artists {
+                    urls.push(self.site.url(slug));
+                    let listing = artist.listing.get();
+                    let mut by_date: Vec<&LinkSummary> =
+                        listing.iter().map(|(_, l)| &l.summary).collect();
+                    by_date.sort_by(|a, b| newest_first_order(a, b));
+                    urls.extend(by_date.into_iter().map(|s| s.url.clone()));
+                    published_links
+                        .extend(listing.iter().map(|(l, _)| (slug.as_str(), l.as_str())));
+                }
+                let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+                // The edge worker refuses beacons for links not in this list.
+                let manifest =
+                    smartlinks_core::links::Manifest::new(published_links.iter().copied());
+                Ok((
+                    sitemap::sitemaps(&self.site.base_url, &urls),
+                    serde_json::to_vec(&manifest).context("cannot serialize the links manifest")?,
+                ))
+            },
+        );
+        let (rules, (sitemaps, manifest)) = (rules?, listed?);
+
         let mut globals = Vec::new();
         let mut put = |rel: &str, bytes: &[u8]| -> Result<()> {
             globals.push((rel.to_string(), output.write_if_changed(rel, bytes)?));
             Ok(())
         };
         put("404.html", &self.render_404()?)?;
-        let hubs: Vec<String> = record
-            .artists
-            .keys()
-            .map(|slug| self.site.url(slug))
-            .collect();
-        let mut urls: Vec<&str> = Vec::new();
-        let mut current: BTreeMap<&str, &str> = BTreeMap::new();
-        let mut published_links = Vec::new();
-        let rels: Vec<Vec<String>> = record
-            .artists
-            .iter()
-            .map(|(slug, a)| a.pages.iter().map(|(l, _)| format!("{slug}/{l}")).collect())
-            .collect();
-        for (((slug, artist), hub), rels) in record.artists.iter().zip(&hubs).zip(&rels) {
-            urls.push(hub);
-            let mut by_date: Vec<&LinkSummary> = artist
-                .listing
-                .get()
-                .iter()
-                .map(|(_, l)| &l.summary)
-                .collect();
-            by_date.sort_by(|a, b| newest_first_order(a, b));
-            urls.extend(by_date.into_iter().map(|s| s.url.as_str()));
-            for ((link_slug, link), rel) in artist.listing.get().iter().zip(rels) {
-                current.insert(&link.source_uri, rel);
-                published_links.push((slug.as_str(), link_slug.as_str()));
-            }
-        }
-        for (name, xml) in sitemap::sitemaps(&self.site.base_url, &urls) {
+        for (name, xml) in sitemaps {
             put(&name, xml.as_bytes())?;
         }
         put(
             "robots.txt",
             sitemap::robots(&self.site.base_url).as_bytes(),
         )?;
-        // The edge worker refuses beacons for links not in this list.
-        let manifest = smartlinks_core::links::Manifest::new(published_links.iter().copied());
-        put(
-            smartlinks_core::links::PATH,
-            &serde_json::to_vec(&manifest).context("cannot serialize the links manifest")?,
-        )?;
-
-        // Renamed links' old addresses and shared track links.
-        let published = crate::publish::Published::load(&self.content.root)?;
-        let tracks = record.artists.values().zip(&rels).flat_map(|(a, rels)| {
-            a.listing
-                .get()
-                .iter()
-                .zip(rels)
-                .flat_map(|((_, link), rel)| {
-                    link.tracks
-                        .split_whitespace()
-                        .map(move |t| (t, rel.as_str()))
-                })
-        });
-        let rules = redirects::Redirects::new(&self.site, published.moved(&current), tracks);
+        put(smartlinks_core::links::PATH, &manifest)?;
         record.global_warnings = rules.warning().into_iter().collect();
         put(redirects::FILE, rules.text().as_bytes())?;
 
@@ -653,6 +634,39 @@ impl<'a> Renderer<'a> {
         record.assets = assets.into_iter().collect();
         record.globals = globals;
         Ok(())
+    }
+
+    /// Renamed links' old addresses and shared track links.
+    fn redirects(&self, artists: &BTreeMap<String, ArtistRecord>) -> Result<redirects::Redirects> {
+        let rels: Vec<Vec<String>> = artists
+            .iter()
+            .map(|(slug, a)| a.pages.iter().map(|(l, _)| format!("{slug}/{l}")).collect())
+            .collect();
+        let mut current: BTreeMap<&str, &str> = BTreeMap::new();
+        for (artist, rels) in artists.values().zip(&rels) {
+            for ((_, link), rel) in artist.listing.get().iter().zip(rels) {
+                current.insert(&link.source_uri, rel);
+            }
+        }
+        let published = crate::publish::Published::load(&self.content.root)?;
+        let tracks = artists.values().zip(&rels).flat_map(|(a, rels)| {
+            a.listing
+                .get()
+                .iter()
+                .zip(rels)
+                .flat_map(|((_, link), rel)| {
+                    // Joined with single spaces ([`incremental::Listing`]).
+                    link.tracks
+                        .split(' ')
+                        .filter(|t| !t.is_empty())
+                        .map(move |t| (t, rel.as_str()))
+                })
+        });
+        Ok(redirects::Redirects::new(
+            &self.site,
+            published.moved(&current),
+            tracks,
+        ))
     }
 }
 
@@ -783,6 +797,9 @@ pub fn build_site(
 ) -> Result<BuildReport> {
     let (mut report, record) = build_site_after(root, out, builtin, progress, force, None)?;
     keep_record(root, &record, &mut report.warnings);
+    // A large catalog's record takes milliseconds to free; nothing waits
+    // for that.
+    std::thread::spawn(move || drop(record));
     Ok(report)
 }
 

@@ -5,7 +5,7 @@
 //! Old addresses come from the publish record (`catalog/published.json`),
 //! tracks from the catalog: `/t/{spotify track id}` → the release's page.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::view::SiteView;
 
@@ -38,23 +38,31 @@ impl Redirects {
         tracks: impl Iterator<Item = (&'a str, &'a str)>,
     ) -> Redirects {
         // A large catalog has over a million tracks: only the ones kept
-        // are held, and a hash of each id to count the others.
+        // are held, and a hash of each id to count the others. Once the
+        // room is full, most ids sort after the last kept one and cost one
+        // comparison.
         let room = MAX_STATIC.saturating_sub(moved.len());
         let mut kept: BTreeMap<&str, &str> = BTreeMap::new();
-        let mut ids: HashSet<u64> = HashSet::new();
+        let mut ids: Vec<u64> = Vec::new();
         for (id, rel) in tracks.filter(|(id, _)| plain(id)) {
-            ids.insert(xxhash_rust::xxh3::xxh3_64(id.as_bytes()));
+            ids.push(xxhash_rust::xxh3::xxh3_64(id.as_bytes()));
+            let full = kept.len() >= room;
+            if full && kept.last_key_value().is_none_or(|(last, _)| id > *last) {
+                continue;
+            }
             if let Some(to) = kept.get_mut(id) {
                 // A track on two releases (single, then album) goes to
                 // the first by address.
                 *to = (*to).min(rel);
-            } else if kept.len() < room {
+            } else if !full {
                 kept.insert(id, rel);
-            } else if kept.last_key_value().is_some_and(|(last, _)| id < *last) {
+            } else {
                 kept.pop_last();
                 kept.insert(id, rel);
             }
         }
+        ids.sort_unstable();
+        ids.dedup();
         let lines: Vec<String> = moved
             .iter()
             .map(|(old, new)| (site.path(old), site.path(new)))
