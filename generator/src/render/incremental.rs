@@ -143,10 +143,10 @@ impl Clock {
     /// racy folder gets a hash no file has, so it counts as changed next time.
     pub fn state(&self, base: &Base, rel: &str) -> Option<FileState> {
         let stamp = base.stamp(rel)?;
-        let path = base.path(rel);
         let racy = stamp.mtime_ns >= self.racy_from_ns || stamp.ctime_ns >= self.racy_from_ns;
-        let hash = racy
-            .then(|| std::fs::read(&path).map_or(UNREADABLE, |b| xxhash_rust::xxh3::xxh3_128(&b)));
+        let hash = racy.then(|| {
+            std::fs::read(base.path(rel)).map_or(UNREADABLE, |b| xxhash_rust::xxh3::xxh3_128(&b))
+        });
         Some(FileState { stamp, hash })
     }
 
@@ -181,36 +181,57 @@ impl Clock {
 
 /// Every input of one artist, relative to the content directory: its
 /// file, its links folder (whose stamp changes when a link file is added or
-/// removed), every link file, and the pulled files its approved links and
-/// hub are made from. Nothing here lists a folder.
-pub fn artist_inputs(root: &Path, artist: &crate::content::Artist) -> Vec<String> {
-    let rel = |p: &Path| {
-        p.strip_prefix(root)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .replace(std::path::MAIN_SEPARATOR, "/")
-    };
-    let mut files = vec![
-        rel(&artist.file),
-        format!("links/{}", artist.config.slug),
-        rel(&artist.catalog.artist_path()),
-    ];
-    for link in &artist.links {
-        files.push(rel(&link.file));
-        if !link.config.approved {
-            continue;
-        }
-        match link.source.kind {
-            crate::content::SpotifyKind::Playlist => {
-                files.push(rel(&artist.catalog.playlist_path(&link.source.id)))
+/// removed), its Spotify profile, then for each link its file and, when it
+/// is approved, the pulled files its page is made from. Nothing here lists
+/// a folder.
+pub struct ArtistInputs {
+    pub files: Vec<String>,
+    /// Where each link's own files start in `files`, in link order.
+    starts: Vec<usize>,
+}
+
+impl ArtistInputs {
+    /// The artist file and its Spotify profile, which every page of the
+    /// artist is made from.
+    pub const SHARED: [usize; 2] = [0, 2];
+
+    pub fn of(root: &Path, artist: &crate::content::Artist) -> ArtistInputs {
+        let rel = |p: &Path| {
+            p.strip_prefix(root)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/")
+        };
+        let mut files = vec![
+            rel(&artist.file),
+            format!("links/{}", artist.config.slug),
+            rel(&artist.catalog.artist_path()),
+        ];
+        let mut starts = Vec::with_capacity(artist.links.len());
+        for link in &artist.links {
+            starts.push(files.len());
+            files.push(rel(&link.file));
+            if !link.config.approved {
+                continue;
             }
-            _ => {
-                files.push(rel(&artist.catalog.album_path(&link.source.id)));
-                files.push(rel(&artist.catalog.odesli_path(&link.source.id)));
+            match link.source.kind {
+                crate::content::SpotifyKind::Playlist => {
+                    files.push(rel(&artist.catalog.playlist_path(&link.source.id)))
+                }
+                _ => {
+                    files.push(rel(&artist.catalog.album_path(&link.source.id)));
+                    files.push(rel(&artist.catalog.odesli_path(&link.source.id)));
+                }
             }
         }
+        ArtistInputs { files, starts }
     }
-    files
+
+    /// The positions in `files` of the files of the artist's link number `i`.
+    pub fn link(&self, i: usize) -> std::ops::Range<usize> {
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.files.len());
+        self.starts[i]..end
+    }
 }
 
 /// Hash of a page's inputs: the states of its files and other values.
@@ -221,10 +242,19 @@ impl Inputs {
     pub fn file(mut self, rel: &str, state: Option<&FileState>) -> Self {
         self = self.text(rel);
         match state {
-            Some(s) => {
-                let s = postcard::to_allocvec(s).expect("plain data");
+            Some(FileState { stamp, hash }) => {
                 self.0.update(&[1]);
-                self.0.update(&s);
+                self.0.update(&stamp.len.to_le_bytes());
+                self.0.update(&stamp.mtime_ns.to_le_bytes());
+                self.0.update(&stamp.ctime_ns.to_le_bytes());
+                self.0.update(&stamp.ino.to_le_bytes());
+                match hash {
+                    Some(h) => {
+                        self.0.update(&[1]);
+                        self.0.update(&h.to_le_bytes());
+                    }
+                    None => self.0.update(&[0]),
+                }
             }
             None => self.0.update(&[0]),
         }
@@ -364,7 +394,7 @@ pub fn find<'a, T>(list: &'a [(String, T)], slug: &str) -> Option<&'a T> {
 pub struct ArtistRecord {
     /// `artists/<file>.toml`, relative to the content directory.
     pub file: String,
-    /// Every input of the artist ([`artist_inputs`]) and its state,
+    /// Every input of the artist ([`ArtistInputs`]) and its state,
     /// `None` for a file that was missing.
     pub files: Vec<(String, Option<FileState>)>,
     pub hub: PageState,

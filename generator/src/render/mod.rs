@@ -297,69 +297,47 @@ impl<'a> Renderer<'a> {
             .artists
             .par_iter()
             .map(|a| {
-                let file = rel_to(root, &a.file);
-                let files: BTreeMap<String, Option<FileState>> =
-                    incremental::artist_inputs(root, a)
-                        .into_iter()
-                        .map(|f| {
-                            let s = clock.state(&base, &f);
-                            (f, s)
-                        })
-                        .collect();
+                let inputs = incremental::ArtistInputs::of(root, a);
+                let states = inputs.files.iter().map(|f| clock.state(&base, f)).collect();
                 Ok(LoadedArtist {
                     view: ArtistView::new(&self.site, a, a.catalog.artist()?.as_ref()),
                     previous: previous.artists.get(&a.config.slug),
-                    file,
-                    files,
+                    inputs,
+                    states,
                 })
             })
             .collect::<Result<_, crate::content::ContentError>>()?;
 
-        let jobs: Vec<(usize, &Link)> = content
+        let jobs: Vec<(usize, usize)> = content
             .artists
             .iter()
             .enumerate()
             .flat_map(|(i, a)| {
                 a.links
                     .iter()
-                    .filter(|l| l.config.approved)
-                    .map(move |l| (i, l))
+                    .enumerate()
+                    .filter(|(_, l)| l.config.approved)
+                    .map(move |(li, _)| (i, li))
             })
             .collect();
 
         let bar = progress.bar("Rendering", jobs.len() as u64);
         let results: Vec<Result<(usize, String, Box<LinkRecord>)>> = jobs
             .par_iter()
-            .map(|&(ai, link)| {
+            .map(|&(ai, li)| {
                 let artist = &content.artists[ai];
+                let link = &artist.links[li];
                 let loaded = &artists[ai];
                 let theme = self.link_theme(artist, link);
-                let state = |p: &Path| {
-                    let rel = rel_to(root, p);
-                    let s = loaded.files.get(&rel).and_then(Option::as_ref);
-                    (rel, s)
-                };
                 let mut input = incremental::Inputs::default()
                     .file(site_rel, site_state.as_ref())
                     .text(&theme.name)
                     .text(&theme.fingerprint);
-                let mut files = vec![
-                    artist.file.clone(),
-                    artist.catalog.artist_path(),
-                    link.file.clone(),
-                ];
-                match link.source.kind {
-                    crate::content::SpotifyKind::Playlist => {
-                        files.push(artist.catalog.playlist_path(&link.source.id))
-                    }
-                    _ => {
-                        files.push(artist.catalog.album_path(&link.source.id));
-                        files.push(artist.catalog.odesli_path(&link.source.id));
-                    }
-                }
-                for f in &files {
-                    let (rel, s) = state(f);
-                    input = input.file(&rel, s);
+                for i in incremental::ArtistInputs::SHARED
+                    .into_iter()
+                    .chain(loaded.inputs.link(li))
+                {
+                    input = input.file(&loaded.inputs.files[i], loaded.states[i].as_ref());
                 }
                 let input = input.finish();
                 let slug = &link.config.slug;
@@ -434,9 +412,8 @@ impl<'a> Renderer<'a> {
                     .file(site_rel, site_state.as_ref())
                     .text(&theme.name)
                     .text(&theme.fingerprint);
-                for f in [artist.file.clone(), artist.catalog.artist_path()] {
-                    let rel = rel_to(root, &f);
-                    input = input.file(&rel, loaded.files.get(&rel).and_then(Option::as_ref));
+                for i in incremental::ArtistInputs::SHARED {
+                    input = input.file(&loaded.inputs.files[i], loaded.states[i].as_ref());
                 }
                 let input = input.text(&serde_json::to_string(&summaries)?).finish();
                 let before = loaded.previous.map(|p| &p.hub);
@@ -473,8 +450,8 @@ impl<'a> Renderer<'a> {
                     listing_changed.store(true, Ordering::Relaxed);
                 }
                 let record = ArtistRecord {
-                    file: loaded.file,
-                    files: loaded.files.into_iter().collect(),
+                    file: loaded.inputs.files[0].clone(),
+                    files: loaded.inputs.files.into_iter().zip(loaded.states).collect(),
                     hub,
                     pages,
                     warnings,
@@ -704,16 +681,9 @@ fn put(
 struct LoadedArtist<'a> {
     view: ArtistView,
     previous: Option<&'a ArtistRecord>,
-    file: String,
-    files: BTreeMap<String, Option<FileState>>,
-}
-
-/// `path` relative to the content directory, with `/` separators.
-fn rel_to(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace(std::path::MAIN_SEPARATOR, "/")
+    inputs: incremental::ArtistInputs,
+    /// The state of each of its inputs now.
+    states: Vec<Option<FileState>>,
 }
 
 /// Hubs list the newest release first; undated links go last.
