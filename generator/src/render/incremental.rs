@@ -311,21 +311,18 @@ pub struct LinkRecord {
 /// listings, and writes them back as the bytes they were.
 #[derive(Debug, Default)]
 pub struct Packed<T> {
-    /// The encoding read from the record or made with the value.
+    /// The encoding read from the record; `None` for a value made by this build.
     bytes: Option<Vec<u8>>,
     value: std::sync::OnceLock<T>,
 }
 
 impl<T: Serialize + serde::de::DeserializeOwned + Default> Packed<T> {
-    /// A value made by this build, encoded at once: by the thread that
-    /// made it, while it is in that thread's cache, rather than when the
-    /// record is saved.
+    /// A value made by this build; encoded when the record is saved.
     pub fn new(value: T) -> Self {
-        let bytes = postcard::to_allocvec(&value).expect("plain data");
         let cell = std::sync::OnceLock::new();
         let _ = cell.set(value);
         Packed {
-            bytes: Some(bytes),
+            bytes: None,
             value: cell,
         }
     }
