@@ -551,19 +551,23 @@ impl<'a> Renderer<'a> {
         let (rules, listed) = rayon::join(
             || self.redirects(&record.artists),
             || -> Result<_> {
-                let mut urls: Vec<String> = Vec::new();
+                let hubs: Vec<String> = record
+                    .artists
+                    .keys()
+                    .map(|slug| self.site.url(slug))
+                    .collect();
+                let mut urls: Vec<&str> = Vec::new();
                 let mut published_links = Vec::new();
-                for (slug, artist) in &record.artists {
-                    urls.push(self.site.url(slug));
+                for ((slug, artist), hub) in record.artists.iter().zip(&hubs) {
+                    urls.push(hub);
                     let listing = artist.listing.get();
                     let mut by_date: Vec<&LinkSummary> =
                         listing.iter().map(|(_, l)| &l.summary).collect();
                     by_date.sort_by(|a, b| newest_first_order(a, b));
-                    urls.extend(by_date.into_iter().map(|s| s.url.clone()));
+                    urls.extend(by_date.into_iter().map(|s| s.url.as_str()));
                     published_links
                         .extend(listing.iter().map(|(l, _)| (slug.as_str(), l.as_str())));
                 }
-                let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
                 // The edge worker refuses beacons for links not in this list.
                 let manifest =
                     smartlinks_core::links::Manifest::new(published_links.iter().copied());
