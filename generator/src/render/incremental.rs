@@ -468,72 +468,20 @@ impl Record {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         // A cache: written whole or not at all, but not worth an fsync;
         // streamed, so a large catalog's record is never whole in memory.
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        let tmp = tempfile::NamedTempFile::new_in(dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
-        let mut error = None;
-        let chunks = Chunks {
-            buf: Vec::with_capacity(Chunks::SIZE),
-            file: tmp.as_file_mut(),
-            error: &mut error,
-        };
-        let written = postcard::serialize_with_flavor(self, chunks);
-        if let Some(e) = error {
-            return Err(e).with_context(|| format!("cannot write {}", path.display()));
-        }
-        written.with_context(|| format!("cannot write {}", path.display()))?;
-        tmp.persist(&path)
+        let mut writer = std::io::BufWriter::with_capacity(1 << 16, tmp);
+        postcard::to_io(self, &mut writer)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?
+            .persist(&path)
             .with_context(|| format!("cannot write {}", path.display()))?;
         // The record of an older version, no longer read.
         let _ = std::fs::remove_file(dir.join("build.json"));
         Ok(())
-    }
-}
-
-/// Writes postcard's bytes to a file in large pieces. Its writer flavor
-/// writes each varint byte with a call of its own.
-struct Chunks<'a> {
-    buf: Vec<u8>,
-    file: &'a mut std::fs::File,
-    error: &'a mut Option<std::io::Error>,
-}
-
-impl Chunks<'_> {
-    const SIZE: usize = 1 << 16;
-
-    fn flush(&mut self) -> postcard::Result<()> {
-        use std::io::Write;
-        if let Err(e) = self.file.write_all(&self.buf) {
-            *self.error = Some(e);
-            return Err(postcard::Error::SerializeBufferFull);
-        }
-        self.buf.clear();
-        Ok(())
-    }
-}
-
-impl postcard::ser_flavors::Flavor for Chunks<'_> {
-    type Output = ();
-
-    #[inline]
-    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.buf.push(byte);
-        if self.buf.len() >= Self::SIZE {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    #[inline]
-    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        self.buf.extend_from_slice(bytes);
-        if self.buf.len() >= Self::SIZE {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn finalize(mut self) -> postcard::Result<()> {
-        self.flush()
     }
 }
 
