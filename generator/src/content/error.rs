@@ -37,30 +37,7 @@ impl ContentError {
 
 /// Reads a file to a string, naming the file on failure.
 pub fn read_to_string(path: &Path) -> Result<String, ContentError> {
-    read(path).and_then(|bytes| {
-        String::from_utf8(bytes).map_err(|_| ContentError::Read {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "stream did not contain valid UTF-8",
-            ),
-        })
-    })
-}
-
-/// Reads a file, naming it on failure. Reads as many bytes as the file
-/// held when it was opened: content files are small and many, and this
-/// spares the extra read that finds the end of each.
-pub fn read(path: &Path) -> Result<Vec<u8>, ContentError> {
-    use std::io::Read;
-    (|| {
-        let file = std::fs::File::open(path)?;
-        let len = file.metadata()?.len();
-        let mut bytes = Vec::with_capacity(len as usize);
-        file.take(len).read_to_end(&mut bytes)?;
-        Ok(bytes)
-    })()
-    .map_err(|source| ContentError::Read {
+    std::fs::read_to_string(path).map_err(|source| ContentError::Read {
         path: path.to_path_buf(),
         source,
     })
@@ -85,7 +62,11 @@ impl ContentError {
 }
 
 pub fn parse_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ContentError> {
-    parse_json_bytes(path, &read(path)?)
+    let bytes = std::fs::read(path).map_err(|source| ContentError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_json_bytes(path, &bytes)
 }
 
 /// Parses the bytes of the machine-written JSON file at `path` (which is
