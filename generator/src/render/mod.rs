@@ -636,10 +636,8 @@ impl<'a> Renderer<'a> {
                 .iter()
                 .zip(rels)
                 .flat_map(|((_, link), rel)| {
-                    // Joined with single spaces ([`incremental::Listing`]).
                     link.tracks
-                        .split(' ')
-                        .filter(|t| !t.is_empty())
+                        .split_whitespace()
                         .map(move |t| (t, rel.as_str()))
                 })
         });
