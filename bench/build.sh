@@ -34,7 +34,7 @@ for n in $NS; do
     rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$log")
     pages=$(find "$out" -mindepth 3 -name index.html | wc -l)
     bytes=$(find "$out" -mindepth 3 -name index.html -printf '%s\n' | awk '{s+=$1} END {print int(s/NR)}')
-    printf '%8d %4d %9.2f %10.0f %11.1f %10d\n' "$n" "$run" "$wall" "$(echo "$pages / $wall" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$bytes"
+    printf '%8d %4d %9.2f %10.0f %11.1f %10d\n' "$n" "$run" "$wall" "$(awk -v p="$pages" -v w="$wall" 'BEGIN { print p / w }')" "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')" "$bytes"
     rm -f "$log"
   done
   rm -rf "$OUTROOT/out-$n"
