@@ -392,6 +392,32 @@ mod tests {
     }
 
     #[test]
+    fn folders_are_made_as_needed_and_a_file_in_the_way_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Output::begin(&dir.path().join("public")).unwrap();
+        out.write("a/b/c/index.html", b"deep").unwrap();
+        out.write("a/b/index.html", b"in an existing folder")
+            .unwrap();
+        out.write("a/x/index.html", b"beside").unwrap();
+        out.write("f", b"a file").unwrap();
+        let err = format!("{:#}", out.write("f/index.html", b"x").unwrap_err());
+        assert!(
+            err.contains("cannot write") && err.contains("f/index.html"),
+            "{err}"
+        );
+        let staged = out.staging_dir().to_path_buf();
+        assert_eq!(
+            std::fs::read(staged.join("a/b/c/index.html")).unwrap(),
+            b"deep"
+        );
+        assert_eq!(
+            std::fs::read(staged.join("a/x/index.html")).unwrap(),
+            b"beside"
+        );
+        assert_eq!(std::fs::read(staged.join("f")).unwrap(), b"a file");
+    }
+
+    #[test]
     fn commit_replaces_the_old_site_and_a_dropped_build_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("public");
