@@ -124,10 +124,10 @@ impl Output {
     /// returns its stamp. A path that could leave the site (`..`,
     /// absolute) is refused.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<Stamp> {
-        let path = self.resolve(rel)?;
+        check(rel)?;
         let stamp = self
-            .write_file(rel, &path, bytes)
-            .map_err(|e| self.io_error(e, "write", &path))?;
+            .write_file(rel, bytes)
+            .map_err(|e| self.io_error(e, "write", &self.staging.path().join(rel)))?;
         if self.mode == Mode::Update {
             self.written
                 .lock()
@@ -137,10 +137,10 @@ impl Output {
         Ok(stamp)
     }
 
-    /// Creates the file at `rel` (`path` in the staging directory) and its
-    /// folders, and returns its stamp, taken from the open file.
+    /// Creates the file at `rel` in the staging directory, and its folders,
+    /// and returns its stamp, taken from the open file.
     #[cfg(unix)]
-    fn write_file(&self, rel: &str, _path: &Path, bytes: &[u8]) -> std::io::Result<Stamp> {
+    fn write_file(&self, rel: &str, bytes: &[u8]) -> std::io::Result<Stamp> {
         use rustix::fs::{openat, Mode, OFlags};
         if let Some((dir, _)) = rel.rsplit_once('/') {
             create_dirs_at(&self.staging_fd, dir)?;
@@ -157,11 +157,12 @@ impl Output {
     }
 
     #[cfg(not(unix))]
-    fn write_file(&self, _rel: &str, path: &Path, bytes: &[u8]) -> std::io::Result<Stamp> {
+    fn write_file(&self, rel: &str, bytes: &[u8]) -> std::io::Result<Stamp> {
+        let path = self.staging.path().join(rel);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut file = std::fs::File::create(path)?;
+        let mut file = std::fs::File::create(&path)?;
         std::io::Write::write_all(&mut file, bytes)?;
         Ok(Stamp::of(&file.metadata()?))
     }
@@ -184,7 +185,7 @@ impl Output {
     /// In an update, removes the site's file at `rel` when the build
     /// commits; a full build simply does not write it.
     pub fn remove(&self, rel: &str) -> Result<()> {
-        self.resolve(rel)?;
+        check(rel)?;
         if self.mode == Mode::Update {
             self.removed
                 .lock()
@@ -216,20 +217,6 @@ impl Output {
         } else {
             anyhow::Error::new(e).context(format!("cannot {verb} {}", path.display()))
         }
-    }
-
-    fn resolve(&self, rel: &str) -> Result<PathBuf> {
-        let rel_path = Path::new(rel);
-        let safe = !rel.is_empty()
-            && rel_path
-                .components()
-                .all(|c| matches!(c, Component::Normal(_)))
-            && !rel.contains('\\')
-            && !rel.contains('\0');
-        if !safe {
-            bail!("refusing to write {rel:?}: it is not a plain path inside the site");
-        }
-        Ok(self.staging.path().join(rel_path))
     }
 
     /// Puts the staged files in place.
@@ -268,6 +255,21 @@ impl Output {
             }),
         }
     }
+}
+
+/// Refuses a path that could leave the site (`..`, absolute, a backslash
+/// or NUL).
+fn check(rel: &str) -> Result<()> {
+    let safe = !rel.is_empty()
+        && Path::new(rel)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        && !rel.contains('\\')
+        && !rel.contains('\0');
+    if !safe {
+        bail!("refusing to write {rel:?}: it is not a plain path inside the site");
+    }
+    Ok(())
 }
 
 /// Creates the folder `rel` inside `dir` and the folders above it. One
