@@ -546,8 +546,8 @@ impl<'a> Renderer<'a> {
         previous: &Record,
         in_use: &BTreeSet<String>,
     ) -> Result<()> {
-        // The rules read every listing; the sitemaps and the manifest read
-        // them too, beside.
+        // The redirect rules, and the sitemaps with the manifest, each read
+        // every listing: they are made side by side.
         let (rules, listed) = rayon::join(
             || self.redirects(&record.artists),
             || -> Result<_> {

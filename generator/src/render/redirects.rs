@@ -142,6 +142,20 @@ mod tests {
     }
 
     #[test]
+    fn when_the_rules_are_full_the_last_kept_track_still_goes_to_its_first_address() {
+        let ids: Vec<String> = (0..=MAX_STATIC).map(|i| format!("t{i:05}")).collect();
+        let last = &ids[MAX_STATIC - 1];
+        let tracks = ids[..MAX_STATIC]
+            .iter()
+            .map(|id| (id.as_str(), "z/z"))
+            .chain([(last.as_str(), "a/a"), (ids[MAX_STATIC].as_str(), "a/a")]);
+        let r = Redirects::new(&site(), vec![], tracks);
+        assert_eq!(r.lines.len(), MAX_STATIC);
+        assert_eq!(r.lines[MAX_STATIC - 1], format!("/t/{last} /a/a 301"));
+        assert!(r.warning().unwrap().contains("1 redirects left out"));
+    }
+
+    #[test]
     fn a_track_on_two_releases_goes_to_the_first_by_address_and_counts_once() {
         let tracks = [
             ("b", "z/single"),
