@@ -67,8 +67,7 @@ impl Watched {
     fn collect(&self, event: &notify::Event, changes: &mut Changes) {
         if event.need_rescan() {
             // The kernel dropped events: anything may have changed.
-            changes.unknown = true;
-            changes.any = true;
+            changes.lost();
         }
         let modifies = match event.kind {
             EventKind::Create(_) | EventKind::Remove(_) => true,
@@ -119,6 +118,14 @@ struct Changes {
     /// Events were lost: every file is checked.
     unknown: bool,
     paths: BTreeSet<String>,
+}
+
+impl Changes {
+    /// Some changes went unseen: rebuild, checking every file.
+    fn lost(&mut self) {
+        self.unknown = true;
+        self.any = true;
+    }
 }
 
 /// The content, watched from before the first build so no change is missed.
@@ -211,8 +218,10 @@ impl Watcher {
         match result {
             Ok(event) => self.watched.collect(&event, changes),
             Err(e) => {
+                // Whatever the failure hid is found by checking every file,
+                // now rather than at the next change that is seen.
                 crate::cmd::warn(&format!("watching the content failed: {e}"));
-                changes.unknown = true;
+                changes.lost();
             }
         }
     }
@@ -228,4 +237,79 @@ fn save(config: &Config, record: Record) -> JoinHandle<Record> {
         warnings.iter().for_each(|w| crate::cmd::warn(w));
         record
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watcher(dir: &Path) -> Watcher {
+        let content = dir.join("content");
+        std::fs::create_dir_all(content.join("links")).unwrap();
+        Watcher::start(&Config {
+            content: content.clone(),
+            out: dir.join("public"),
+            db: dir.join("analytics.db"),
+            port: 0,
+            themes: None,
+            exit_after: None,
+            json: false,
+            quiet: true,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_failed_watch_starts_a_rebuild_that_checks_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = watcher(dir.path());
+        let mut changes = Changes::default();
+        w.take(Err(notify::Error::generic("queue lost")), &mut changes);
+        assert!(changes.any, "a rebuild is started");
+        assert!(changes.unknown, "and checks every file");
+    }
+
+    #[test]
+    fn only_edits_of_content_start_a_rebuild_and_name_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = watcher(dir.path());
+        let content = w.watched.roots[0].clone();
+        let event = |kind, path: PathBuf| Ok(notify::Event::new(kind).add_path(path));
+        let mut changes = Changes::default();
+        for quiet in [
+            event(
+                EventKind::Access(notify::event::AccessKind::Any),
+                content.join("links/a/x.toml"),
+            ),
+            event(
+                EventKind::Modify(ModifyKind::Metadata(notify::event::MetadataKind::Any)),
+                content.join("links/a/x.toml"),
+            ),
+            event(
+                EventKind::Modify(ModifyKind::Any),
+                content.join(".smartlinks/build.bin"),
+            ),
+            event(
+                EventKind::Modify(ModifyKind::Any),
+                content.join("links/a/x.toml~"),
+            ),
+            event(
+                EventKind::Create(notify::event::CreateKind::Any),
+                w.watched.out.join("a/index.html"),
+            ),
+        ] {
+            w.take(quiet, &mut changes);
+        }
+        assert!(!changes.any && changes.paths.is_empty());
+
+        w.take(
+            event(
+                EventKind::Modify(ModifyKind::Any),
+                content.join("links/a/x.toml"),
+            ),
+            &mut changes,
+        );
+        assert!(changes.any && !changes.unknown);
+        assert_eq!(changes.paths.iter().collect::<Vec<_>>(), ["links/a/x.toml"]);
+    }
 }
