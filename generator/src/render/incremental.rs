@@ -267,8 +267,31 @@ impl Inputs {
         self
     }
 
+    /// Adds `value` as JSON, streamed into the hash.
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> serde_json::Result<Self> {
+        let mut counted = Counted(&mut self.0, 0);
+        serde_json::to_writer(&mut counted, value)?;
+        let len = counted.1;
+        self.0.update(&len.to_le_bytes());
+        Ok(self)
+    }
+
     pub fn finish(self) -> u128 {
         self.0.digest128()
+    }
+}
+
+/// Bytes written into a hash, and how many.
+struct Counted<'a>(&'a mut xxhash_rust::xxh3::Xxh3, usize);
+
+impl std::io::Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        self.1 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -415,7 +415,7 @@ impl<'a> Renderer<'a> {
                 for i in incremental::ArtistInputs::SHARED {
                     input = input.file(&loaded.inputs.files[i], loaded.states[i].as_ref());
                 }
-                let input = input.text(&serde_json::to_string(&summaries)?).finish();
+                let input = input.json(&summaries)?.finish();
                 let before = loaded.previous.map(|p| &p.hub);
                 let hub = match before.filter(|p| p.input == input && in_place(&output, &page, p)) {
                     Some(prev) => prev.clone(),
