@@ -243,13 +243,16 @@ fn save(config: &Config, record: Record) -> JoinHandle<Record> {
 mod tests {
     use super::*;
 
+    /// Watches a content folder in `dir` that holds the site and the
+    /// analytics database too, as `smartlinks serve` run in it would.
     fn watcher(dir: &Path) -> Watcher {
         let content = dir.join("content");
         std::fs::create_dir_all(content.join("links")).unwrap();
+        std::fs::create_dir_all(content.join("public")).unwrap();
         Watcher::start(&Config {
             content: content.clone(),
-            out: dir.join("public"),
-            db: dir.join("analytics.db"),
+            out: content.join("public"),
+            db: content.join("analytics.db"),
             port: 0,
             themes: None,
             exit_after: None,
@@ -295,7 +298,11 @@ mod tests {
             ),
             event(
                 EventKind::Create(notify::event::CreateKind::Any),
-                w.watched.out.join("a/index.html"),
+                content.join("public/a/index.html"),
+            ),
+            event(
+                EventKind::Modify(ModifyKind::Any),
+                content.join("analytics.db-wal"),
             ),
         ] {
             w.take(quiet, &mut changes);
