@@ -37,19 +37,10 @@ impl ContentError {
 
 /// Reads a file to a string, naming the file on failure.
 pub fn read_to_string(path: &Path) -> Result<String, ContentError> {
-    read_file(path)
-        .and_then(|bytes| {
-            String::from_utf8(bytes).map_err(|_| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "stream did not contain valid UTF-8",
-                )
-            })
-        })
-        .map_err(|source| ContentError::Read {
-            path: path.to_path_buf(),
-            source,
-        })
+    std::fs::read_to_string(path).map_err(|source| ContentError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Parses the text of the hand-written TOML file at `path`. The error names
@@ -71,7 +62,7 @@ impl ContentError {
 }
 
 pub fn parse_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ContentError> {
-    let bytes = read_file(path).map_err(|source| ContentError::Read {
+    let bytes = std::fs::read(path).map_err(|source| ContentError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -90,17 +81,4 @@ pub fn parse_json_bytes<T: serde::de::DeserializeOwned>(
             format!("{e} (this file is written by `smartlinks pull`; pull again to repair it)"),
         )
     })
-}
-
-/// The bytes of a content file. Content files are small: one read fills the
-/// buffer and a second finds the end. `std::fs::read` and `File`'s own
-/// `read_to_end` first ask for the file's size (and position), which for
-/// the tens of thousands of files of a large catalog costs more than the
-/// size hint saves.
-fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut bytes = Vec::with_capacity(16 * 1024);
-    (&mut file).take(u64::MAX).read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
