@@ -33,6 +33,11 @@ impl ContentError {
             | ContentError::Write { path, .. } => path,
         }
     }
+
+    /// Whether this is a file that does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ContentError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
 }
 
 /// Reads a file to a string, naming the file on failure.
@@ -54,13 +59,6 @@ pub fn parse_toml_str<T: serde::de::DeserializeOwned>(
 }
 
 /// Parses a machine-written JSON file.
-impl ContentError {
-    /// Whether this is a file that does not exist.
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, ContentError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
-    }
-}
-
 pub fn parse_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ContentError> {
     let bytes = std::fs::read(path).map_err(|source| ContentError::Read {
         path: path.to_path_buf(),
