@@ -30,7 +30,7 @@ const UNREADABLE: u128 = 0;
 const RACY: Duration = Duration::from_secs(2);
 
 /// Bump when the record's shape changes: an old record is then ignored.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// A file's identity without its bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -412,10 +412,8 @@ pub fn find<'a, T>(list: &'a [(String, T)], slug: &str) -> Option<&'a T> {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ArtistRecord {
-    /// `artists/<file>.toml`, relative to the content directory.
-    pub file: String,
-    /// Every input of the artist ([`ArtistInputs`]) and its state,
-    /// `None` for a file that was missing.
+    /// Every input of the artist ([`ArtistInputs`]: its artist file
+    /// first) and its state, `None` for a file that was missing.
     pub files: Vec<(String, Option<FileState>)>,
     pub hub: PageState,
     /// The pages of its approved links, in slug order.
@@ -427,6 +425,13 @@ pub struct ArtistRecord {
     /// holds room for eleven.
     pub listing: Packed<Vec<(String, Listing)>>,
     pub unapproved: usize,
+}
+
+impl ArtistRecord {
+    /// `artists/<file>.toml`, relative to the content directory.
+    pub fn file(&self) -> &str {
+        self.files.first().map_or("", |(f, _)| f)
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -450,7 +450,6 @@ impl<'a> Renderer<'a> {
                     listing_changed.store(true, Ordering::Relaxed);
                 }
                 let record = ArtistRecord {
-                    file: loaded.inputs.files[0].clone(),
                     files: loaded.inputs.files.into_iter().zip(loaded.states).collect(),
                     hub,
                     pages,
@@ -877,7 +876,7 @@ pub fn build_site_after(
         .artists
         .par_iter()
         .filter(|(slug, a)| {
-            artist_files.contains(&a.file)
+            artist_files.contains(a.file())
                 && theme_ok(&a.hub)
                 && a.pages.iter().all(|(_, p)| theme_ok(p))
                 && pages_as_written(slug, a)
@@ -892,7 +891,7 @@ pub fn build_site_after(
 
     let kept: BTreeSet<&str> = unchanged
         .iter()
-        .map(|slug| previous.artists[slug].file.as_str())
+        .map(|slug| previous.artists[slug].file())
         .collect();
     let to_load: Vec<PathBuf> = artist_files
         .iter()
