@@ -384,13 +384,14 @@ impl Run<'_> {
                 .album_path(id)
                 .exists()
                 .then(|| catalog.album(id).ok())
-                .flatten();
+                .flatten()
+                .map(|(album, _)| album);
             let fetch_album = self.opts.full
                 || stored
                     .as_ref()
                     .is_none_or(|a| fp.differs_from(&Fingerprint::of_album(a)));
             let ask_odesli = match catalog.odesli(id) {
-                Ok(Some(record)) => !self.fresh(&record),
+                Ok(Some((record, _))) => !self.fresh(&record),
                 _ => true,
             };
             if !fetch_album && !ask_odesli {
@@ -483,7 +484,7 @@ impl Run<'_> {
     ) {
         let release = |id: &String| ReleaseRef {
             id: id.clone(),
-            title: catalog.album(id).ok().map(|a| a.name),
+            title: catalog.album(id).ok().map(|(a, _)| a.name),
         };
         for (id, entry) in state.releases.iter_mut() {
             if !listed.contains(id.as_str()) {
@@ -649,7 +650,7 @@ impl Run<'_> {
                 if !run.catalog.odesli_path(id).exists() {
                     continue;
                 }
-                if let Ok(album) = run.catalog.album(id) {
+                if let Ok((album, _)) = run.catalog.album(id) {
                     candidates.push((id.clone(), album));
                 }
             }

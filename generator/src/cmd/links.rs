@@ -31,8 +31,12 @@ pub fn title(artist: &Artist, link: &Link) -> Option<String> {
             .catalog
             .playlist(&link.source.id)
             .ok()
-            .map(|p| p.name),
-        _ => artist.catalog.album(&link.source.id).ok().map(|a| a.name),
+            .map(|(p, _)| p.name),
+        _ => artist
+            .catalog
+            .album(&link.source.id)
+            .ok()
+            .map(|(a, _)| a.name),
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{parse_json, ContentError};
+use super::error::{parse_json, parse_json_seen, ContentError, Seen};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Image {
@@ -216,30 +216,36 @@ impl CatalogDir {
         self.dir.join("state.json")
     }
 
-    /// The artist profile, if a pull has fetched it.
-    pub fn artist(&self) -> Result<Option<SpotifyArtist>, ContentError> {
+    /// The artist profile, if a pull has fetched it, and its file as read.
+    pub fn artist(&self) -> Result<Option<(SpotifyArtist, Seen)>, ContentError> {
         optional(&self.artist_path())
     }
 
-    pub fn album(&self, id: &str) -> Result<SpotifyAlbum, ContentError> {
-        parse_json(&self.album_path(id))
+    pub fn album(&self, id: &str) -> Result<(SpotifyAlbum, Seen), ContentError> {
+        parse_json_seen(&self.album_path(id))
     }
 
-    pub fn playlist(&self, id: &str) -> Result<SpotifyPlaylist, ContentError> {
-        parse_json(&self.playlist_path(id))
+    pub fn playlist(&self, id: &str) -> Result<(SpotifyPlaylist, Seen), ContentError> {
+        parse_json_seen(&self.playlist_path(id))
     }
 
-    pub fn odesli(&self, id: &str) -> Result<Option<OdesliRecord>, ContentError> {
+    pub fn odesli(&self, id: &str) -> Result<Option<(OdesliRecord, Seen)>, ContentError> {
         optional(&self.odesli_path(id))
     }
 
     pub fn state(&self) -> Result<PullState, ContentError> {
-        Ok(optional(&self.state_path())?.unwrap_or_default())
+        match parse_json(&self.state_path()) {
+            Ok(state) => Ok(state),
+            Err(e) if e.is_not_found() => Ok(PullState::default()),
+            Err(e) => Err(e),
+        }
     }
 }
 
-fn optional<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, ContentError> {
-    match parse_json(path) {
+fn optional<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<Option<(T, Seen)>, ContentError> {
+    match parse_json_seen(path) {
         Ok(value) => Ok(Some(value)),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),

@@ -48,6 +48,46 @@ pub fn read_to_string(path: &Path) -> Result<String, ContentError> {
     })
 }
 
+/// A file as it was read: its metadata, taken from the open file before
+/// its bytes were read, and a hash of those bytes. A build records this of
+/// each input, so it needs no second look at the file, and what it records
+/// is what the page was made from.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub meta: std::fs::Metadata,
+    pub hash: u128,
+}
+
+/// Reads a file and what it was when read, naming the file on failure.
+pub fn read_seen(path: &Path) -> Result<(Vec<u8>, Seen), ContentError> {
+    let read = || -> std::io::Result<_> {
+        let mut file = std::fs::File::open(path)?;
+        // The same one `statx` that `std::fs::read` makes for the size.
+        let meta = file.metadata()?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+        Ok((bytes, Seen { meta, hash }))
+    };
+    read().map_err(|source| ContentError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// [`read_seen`] as text.
+pub fn read_to_string_seen(path: &Path) -> Result<(String, Seen), ContentError> {
+    let (bytes, seen) = read_seen(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| ContentError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ),
+    })?;
+    Ok((text, seen))
+}
+
 /// Parses the text of the hand-written TOML file at `path`. The error names
 /// the file, and toml's message names the line, column and field.
 pub fn parse_toml_str<T: serde::de::DeserializeOwned>(
@@ -65,6 +105,14 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Cont
         source,
     })?;
     parse_json_bytes(path, &bytes)
+}
+
+/// [`parse_json`], and what the file was when read.
+pub fn parse_json_seen<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<(T, Seen), ContentError> {
+    let (bytes, seen) = read_seen(path)?;
+    Ok((parse_json_bytes(path, &bytes)?, seen))
 }
 
 /// Parses the bytes of the machine-written JSON file at `path` (which is

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::catalog::CatalogDir;
 use super::config::{ArtistConfig, LinkConfig, SiteConfig};
-use super::error::{parse_toml_str, read_to_string, ContentError};
+use super::error::{parse_toml_str, read_to_string, read_to_string_seen, ContentError, Seen};
 use super::SpotifyRef;
 
 /// Everything hand-written in a content directory.
@@ -24,6 +24,8 @@ pub struct Content {
 #[derive(Debug)]
 pub struct Artist {
     pub file: PathBuf,
+    /// The artist file as it was read.
+    pub seen: Seen,
     pub config: ArtistConfig,
     pub catalog: CatalogDir,
     pub links: Vec<Link>,
@@ -32,6 +34,8 @@ pub struct Artist {
 #[derive(Debug, Clone)]
 pub struct Link {
     pub file: PathBuf,
+    /// The link file as it was read.
+    pub seen: Seen,
     pub config: LinkConfig,
     pub source: SpotifyRef,
 }
@@ -165,8 +169,8 @@ fn sorted(mut errors: Vec<ContentError>) -> ContentErrors {
 }
 
 fn load_artist(root: &Path, file: &Path) -> Result<Artist, Vec<ContentError>> {
-    let config = read_to_string(file)
-        .and_then(|text| parse_artist(file, &text))
+    let (config, seen) = read_to_string_seen(file)
+        .and_then(|(text, seen)| Ok((parse_artist(file, &text)?, seen)))
         .map_err(|e| vec![e])?;
     let links_dir = root.join("links").join(&config.slug);
     let link_files = toml_files(&links_dir).map_err(|e| vec![e])?;
@@ -197,6 +201,7 @@ fn load_artist(root: &Path, file: &Path) -> Result<Artist, Vec<ContentError>> {
     links.sort_by(|a, b| a.config.slug.cmp(&b.config.slug));
     Ok(Artist {
         file: file.to_path_buf(),
+        seen,
         catalog: CatalogDir::new(root, &config.slug),
         config,
         links,
@@ -225,9 +230,11 @@ pub fn parse_link(path: &Path, text: &str) -> Result<(LinkConfig, SpotifyRef), C
 }
 
 fn load_link(file: &Path) -> Result<Link, ContentError> {
-    let (config, source) = parse_link(file, &read_to_string(file)?)?;
+    let (text, seen) = read_to_string_seen(file)?;
+    let (config, source) = parse_link(file, &text)?;
     Ok(Link {
         file: file.to_path_buf(),
+        seen,
         config,
         source,
     })

@@ -9,6 +9,12 @@
 //! a file the record also keeps a hash of its bytes, which the next build
 //! compares (git calls these files "racily clean").
 //!
+//! A file the build reads before it knows which pages to render (the
+//! hand-written files, the Spotify profile), and every file of an artist
+//! the last build did not record, is stamped from the open file as it is
+//! read: no second look, and the record holds what the pages were made
+//! from even if the file changes during the build.
+//!
 //! An artist whose files, theme and pages are all as recorded is not even
 //! loaded: its pages stay, and its summaries come from the record. Inside
 //! an artist that changed, a page is rendered when its own inputs changed
@@ -22,6 +28,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::view::LinkSummary;
+use crate::content::error::Seen;
 
 /// The hash recorded for a racy folder or unreadable file: never equal.
 const UNREADABLE: u128 = 0;
@@ -143,11 +150,22 @@ impl Clock {
     /// racy folder gets a hash no file has, so it counts as changed next time.
     pub fn state(&self, base: &Base, rel: &str) -> Option<FileState> {
         let stamp = base.stamp(rel)?;
-        let racy = stamp.mtime_ns >= self.racy_from_ns || stamp.ctime_ns >= self.racy_from_ns;
-        let hash = racy.then(|| {
+        Some(self.settle(stamp, || {
             std::fs::read(base.path(rel)).map_or(UNREADABLE, |b| xxhash_rust::xxh3::xxh3_128(&b))
-        });
-        Some(FileState { stamp, hash })
+        }))
+    }
+
+    /// The state of a file as it was read, without looking at it again.
+    pub fn seen(&self, seen: &Seen) -> FileState {
+        self.settle(Stamp::of(&seen.meta), || seen.hash)
+    }
+
+    fn settle(&self, stamp: Stamp, hash: impl FnOnce() -> u128) -> FileState {
+        let racy = stamp.mtime_ns >= self.racy_from_ns || stamp.ctime_ns >= self.racy_from_ns;
+        FileState {
+            stamp,
+            hash: racy.then(hash),
+        }
     }
 
     /// Whether the file at `path`, last seen as `old` (`None`: missing), is
@@ -225,6 +243,46 @@ impl ArtistInputs {
             }
         }
         ArtistInputs { files, starts }
+    }
+
+    /// The state of each input of `artist`. The files already read (the
+    /// artist file, its link files, and its Spotify profile, seen as
+    /// `profile`) are stamped as they were read, so the record holds what
+    /// the pages were made from. The links folder is looked at now. The
+    /// pulled files of each link are looked at now when `stamp_pulled`
+    /// (to tell which pages changed before reading them); otherwise they
+    /// are left `None`, for the pages to fill in as they read them.
+    pub fn states(
+        &self,
+        artist: &crate::content::Artist,
+        profile: Option<&Seen>,
+        clock: &Clock,
+        base: &Base,
+        stamp_pulled: bool,
+    ) -> Vec<Option<FileState>> {
+        let mut states = vec![
+            Some(clock.seen(&artist.seen)),
+            clock.state(base, &self.files[1]),
+            profile.map(|p| clock.seen(p)),
+        ];
+        for (i, link) in artist.links.iter().enumerate() {
+            states.push(Some(clock.seen(&link.seen)));
+            states.extend(self.files[self.pulled(i)].iter().map(|f| {
+                if stamp_pulled {
+                    clock.state(base, f)
+                } else {
+                    None
+                }
+            }));
+        }
+        states
+    }
+
+    /// The positions in `files` of the pulled files of the artist's link
+    /// number `i` (after its own file).
+    pub fn pulled(&self, i: usize) -> std::ops::Range<usize> {
+        let files = self.link(i);
+        files.start + 1..files.end
     }
 
     /// The positions in `files` of the files of the artist's link number `i`.

@@ -16,6 +16,7 @@ use anyhow::{anyhow, Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::content::error::Seen;
 use crate::content::{Artist, Content, Link};
 use crate::output::Output;
 use crate::progress::Progress;
@@ -58,6 +59,8 @@ pub struct RenderedLink {
     pub warnings: Vec<String>,
     /// The Spotify ids of a release's tracks, which redirect to its page.
     pub tracks: Vec<String>,
+    /// The pulled files the page was made from, as they were read.
+    pub pulled: Vec<Option<Seen>>,
 }
 
 #[derive(Serialize)]
@@ -185,7 +188,7 @@ impl<'a> Renderer<'a> {
         artist_view: &ArtistView,
         link: &Link,
     ) -> Result<RenderedLink> {
-        let data = LinkData::load(artist, link)?;
+        let (data, pulled) = LinkData::read(artist, link)?;
         let tracks = match &data {
             LinkData::Release { album, .. } => album
                 .tracks
@@ -220,6 +223,7 @@ impl<'a> Renderer<'a> {
             summary: view.summary(),
             warnings,
             tracks,
+            pulled,
         })
     }
 
@@ -292,16 +296,20 @@ impl<'a> Renderer<'a> {
         let rendered = AtomicUsize::new(0);
         let listing_changed = std::sync::atomic::AtomicBool::new(false);
 
-        // What each loaded artist is made of, as this build sees it.
-        let artists: Vec<LoadedArtist> = content
+        // What each loaded artist is made of, as this build sees it. An
+        // artist the last build did not record has every page rendered:
+        // its pulled files are stamped as the pages read them, not twice.
+        let mut artists: Vec<LoadedArtist> = content
             .artists
             .par_iter()
             .map(|a| {
                 let inputs = incremental::ArtistInputs::of(root, a);
-                let states = inputs.files.iter().map(|f| clock.state(&base, f)).collect();
+                let previous = previous.artists.get(&a.config.slug);
+                let (profile, seen) = a.catalog.artist()?.unzip();
+                let states = inputs.states(a, seen.as_ref(), &clock, &base, previous.is_some());
                 Ok(LoadedArtist {
-                    view: ArtistView::new(&self.site, a, a.catalog.artist()?.as_ref()),
-                    previous: previous.artists.get(&a.config.slug),
+                    view: ArtistView::new(&self.site, a, profile.as_ref()),
+                    previous,
                     inputs,
                     states,
                 })
@@ -321,46 +329,67 @@ impl<'a> Renderer<'a> {
             })
             .collect();
 
+        // A page's input: the site, its theme, its artist's shared files
+        // and its own, given as their states.
+        let page_input =
+            |theme: &Theme, loaded: &LoadedArtist, li: usize, own: &[Option<FileState>]| {
+                let mut input = incremental::Inputs::default()
+                    .file(site_rel, site_state.as_ref())
+                    .text(&theme.name)
+                    .text(&theme.fingerprint);
+                for i in incremental::ArtistInputs::SHARED {
+                    input = input.file(&loaded.inputs.files[i], loaded.states[i].as_ref());
+                }
+                for (i, state) in loaded.inputs.link(li).zip(own) {
+                    input = input.file(&loaded.inputs.files[i], state.as_ref());
+                }
+                input.finish()
+            };
+
         let bar = progress.bar("Rendering", jobs.len() as u64);
-        let results: Vec<Result<(usize, String, Box<LinkRecord>)>> = jobs
+        let results: Vec<Result<LinkDone>> = jobs
             .par_iter()
             .map(|&(ai, li)| {
                 let artist = &content.artists[ai];
                 let link = &artist.links[li];
                 let loaded = &artists[ai];
                 let theme = self.link_theme(artist, link);
-                let mut input = incremental::Inputs::default()
-                    .file(site_rel, site_state.as_ref())
-                    .text(&theme.name)
-                    .text(&theme.fingerprint);
-                for i in incremental::ArtistInputs::SHARED
-                    .into_iter()
-                    .chain(loaded.inputs.link(li))
-                {
-                    input = input.file(&loaded.inputs.files[i], loaded.states[i].as_ref());
-                }
-                let input = input.finish();
                 let slug = &link.config.slug;
                 let page = format!("{}/{slug}/index.html", artist.config.slug);
+                let own = &loaded.states[loaded.inputs.link(li)];
                 let before = loaded
                     .previous
                     .and_then(|p| incremental::find(&p.pages, slug));
+                // Only a recorded artist's pulled files were stamped
+                // before reading; the others' come from the reads.
+                let input = before.map(|_| page_input(theme, loaded, li, own));
                 let unchanged = before
-                    .filter(|p| p.input == input && in_place(&output, &page, p))
+                    .filter(|p| Some(p.input) == input && in_place(&output, &page, p))
                     .and_then(|p| {
                         let listing = incremental::find(loaded.previous?.listing.get(), slug)?;
                         Some((p, listing))
                     });
-                let result = if let Some((page, listing)) = unchanged {
-                    Box::new(LinkRecord {
+                let (record, states) = if let Some((page, listing)) = unchanged {
+                    let record = LinkRecord {
                         page: page.clone(),
                         listing: listing.clone(),
-                    })
+                    };
+                    (record, None)
                 } else {
                     let r = self.render_link(artist, &loaded.view, link)?;
                     rendered.fetch_add(1, Ordering::Relaxed);
+                    let (input, states) = match input {
+                        Some(input) => (input, None),
+                        None => {
+                            let mut own = own.to_vec();
+                            for (state, seen) in own[1..].iter_mut().zip(&r.pulled) {
+                                *state = seen.as_ref().map(|s| clock.seen(s));
+                            }
+                            (page_input(theme, loaded, li, &own), Some(own))
+                        }
+                    };
                     let page_state = put(&output, &page, &r.html, input, theme, before)?;
-                    Box::new(LinkRecord {
+                    let record = LinkRecord {
                         page: page_state,
                         listing: incremental::Listing {
                             source_uri: link.source.uri(),
@@ -368,10 +397,16 @@ impl<'a> Renderer<'a> {
                             warnings: r.warnings,
                             tracks: r.tracks.join(" "),
                         },
-                    })
+                    };
+                    (record, states)
                 };
                 bar.inc(1);
-                Ok((ai, slug.clone(), result))
+                Ok(LinkDone {
+                    artist: ai,
+                    link: li,
+                    record: Box::new(record),
+                    states,
+                })
             })
             .collect();
         bar.finish();
@@ -381,8 +416,15 @@ impl<'a> Renderer<'a> {
             vec![BTreeMap::new(); content.artists.len()];
         for r in results {
             match r {
-                Ok((ai, slug, record)) => {
-                    link_records[ai].insert(slug, record);
+                Ok(done) => {
+                    let (ai, li) = (done.artist, done.link);
+                    if let Some(states) = done.states {
+                        let loaded = &mut artists[ai];
+                        let files = loaded.inputs.link(li);
+                        loaded.states[files].clone_from_slice(&states);
+                    }
+                    let slug = content.artists[ai].links[li].config.slug.clone();
+                    link_records[ai].insert(slug, done.record);
                 }
                 Err(e) => errors.push(e),
             }
@@ -676,6 +718,16 @@ fn put(
         stamp,
         theme: theme.name.clone(),
     })
+}
+
+/// One link page's part of a build.
+struct LinkDone {
+    artist: usize,
+    link: usize,
+    record: Box<LinkRecord>,
+    /// The states of the link's files, when its page read its pulled files
+    /// without stamping them first.
+    states: Option<Vec<Option<FileState>>>,
 }
 
 /// A loaded artist as this build sees it.

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::content::catalog::{Image, OdesliRecord, SpotifyAlbum, SpotifyArtist, SpotifyPlaylist};
+use crate::content::error::Seen;
 use crate::content::{Artist, Link, SiteConfig};
 use crate::services::{offers, safe_url, Offer};
 use smartlinks_core::edge::EdgeOrders;
@@ -258,6 +259,13 @@ pub enum LinkData {
 
 impl LinkData {
     pub fn load(artist: &Artist, link: &Link) -> Result<LinkData> {
+        Ok(Self::read(artist, link)?.0)
+    }
+
+    /// The data, and the pulled files it was read from as they were read,
+    /// in the order [`ArtistInputs`](super::incremental::ArtistInputs)
+    /// lists them (`None`: a file that does not exist).
+    pub fn read(artist: &Artist, link: &Link) -> Result<(LinkData, Vec<Option<Seen>>)> {
         use crate::content::SpotifyKind;
         let hint = || {
             format!(
@@ -275,16 +283,23 @@ impl LinkData {
             }
         };
         Ok(match link.source.kind {
-            SpotifyKind::Playlist => LinkData::Playlist {
-                playlist: artist.catalog.playlist(&link.source.id).map_err(missing)?,
-            },
-            _ => LinkData::Release {
-                album: Box::new(artist.catalog.album(&link.source.id).map_err(missing)?),
-                odesli: artist
+            SpotifyKind::Playlist => {
+                let (playlist, seen) = artist.catalog.playlist(&link.source.id).map_err(missing)?;
+                (LinkData::Playlist { playlist }, vec![Some(seen)])
+            }
+            _ => {
+                let (album, album_seen) = artist.catalog.album(&link.source.id).map_err(missing)?;
+                let (odesli, odesli_seen) = artist
                     .catalog
                     .odesli(&link.source.id)
-                    .with_context(|| link.file.display().to_string())?,
-            },
+                    .with_context(|| link.file.display().to_string())?
+                    .unzip();
+                let data = LinkData::Release {
+                    album: Box::new(album),
+                    odesli,
+                };
+                (data, vec![Some(album_seen), odesli_seen])
+            }
         })
     }
 }
