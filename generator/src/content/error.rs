@@ -61,11 +61,12 @@ pub struct Seen {
 /// Reads a file and what it was when read, naming the file on failure.
 pub fn read_seen(path: &Path) -> Result<(Vec<u8>, Seen), ContentError> {
     let read = || -> std::io::Result<_> {
-        let mut file = std::fs::File::open(path)?;
+        let file = std::fs::File::open(path)?;
         // The same one `statx` that `std::fs::read` makes for the size.
         let meta = file.metadata()?;
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        // Through `take`: `File::read_to_end` would ask for the size again.
+        std::io::Read::read_to_end(&mut std::io::Read::take(&file, u64::MAX), &mut bytes)?;
         let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
         Ok((bytes, Seen { meta, hash }))
     };
