@@ -33,6 +33,11 @@ pub struct Output {
     /// each write looks up only its own few path components.
     #[cfg(unix)]
     staging_fd: rustix::fd::OwnedFd,
+    /// Folders made in the staging directory, which starts empty: a page
+    /// whose folder is here needs no `mkdir`, and one whose parent is here
+    /// needs one.
+    #[cfg(unix)]
+    made: Mutex<std::collections::HashSet<String>>,
     target: PathBuf,
     mode: Mode,
     /// Files written and removed, for an update's journal.
@@ -108,6 +113,8 @@ impl Output {
             staging,
             #[cfg(unix)]
             staging_fd,
+            #[cfg(unix)]
+            made: Mutex::default(),
             target,
             mode,
             written: Mutex::default(),
@@ -143,7 +150,7 @@ impl Output {
     fn write_file(&self, rel: &str, bytes: &[u8]) -> std::io::Result<Stamp> {
         use rustix::fs::{openat, Mode, OFlags};
         if let Some((dir, _)) = rel.rsplit_once('/') {
-            create_dirs_at(&self.staging_fd, dir)?;
+            self.make_dirs(dir)?;
         }
         let fd = openat(
             &self.staging_fd,
@@ -154,6 +161,32 @@ impl Output {
         let mut file = std::fs::File::from(fd);
         std::io::Write::write_all(&mut file, bytes)?;
         Ok(Stamp::of(&file.metadata()?))
+    }
+
+    /// Makes the folder `dir` and its parents in the staging directory,
+    /// each once.
+    #[cfg(unix)]
+    fn make_dirs(&self, dir: &str) -> std::io::Result<()> {
+        let made = |d: &str| self.made.lock().expect("not poisoned").contains(d);
+        if made(dir) {
+            return Ok(());
+        }
+        if let Some((parent, _)) = dir.rsplit_once('/') {
+            self.make_dirs(parent)?;
+        }
+        match rustix::fs::mkdirat(
+            &self.staging_fd,
+            dir,
+            rustix::fs::Mode::from_raw_mode(0o777),
+        ) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.made
+            .lock()
+            .expect("not poisoned")
+            .insert(dir.to_string());
+        Ok(())
     }
 
     #[cfg(not(unix))]
@@ -270,29 +303,6 @@ fn check(rel: &str) -> Result<()> {
         bail!("refusing to write {rel:?}: it is not a plain path inside the site");
     }
     Ok(())
-}
-
-/// Creates the folder `rel` inside `dir` and the folders above it. One
-/// call for a folder whose parent exists; a folder already there is taken
-/// as is (a file in its place makes the file's creation fail).
-#[cfg(unix)]
-fn create_dirs_at(dir: &rustix::fd::OwnedFd, rel: &str) -> std::io::Result<()> {
-    use rustix::io::Errno;
-    let mode = rustix::fs::Mode::from_raw_mode(0o777);
-    match rustix::fs::mkdirat(dir, rel, mode) {
-        Ok(()) | Err(Errno::EXIST) => Ok(()),
-        Err(Errno::NOENT) => {
-            let Some((parent, _)) = rel.rsplit_once('/') else {
-                return Err(Errno::NOENT.into());
-            };
-            create_dirs_at(dir, parent)?;
-            match rustix::fs::mkdirat(dir, rel, mode) {
-                Ok(()) | Err(Errno::EXIST) => Ok(()),
-                Err(e) => Err(e.into()),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Carries out a journal: moves its staged files into the site, removes the
