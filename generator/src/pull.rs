@@ -341,6 +341,14 @@ impl Run<'_> {
         let slug = &artist.config.slug;
         let catalog = &artist.catalog;
         let spotify = &self.clients.spotify;
+        let moved = catalog.upgrade_layout()?;
+        if moved > 0 {
+            self.note(&format!(
+                "{slug}: {moved} release{} moved into {}",
+                if moved == 1 { "" } else { "s" },
+                catalog.dir.join("releases").display()
+            ));
+        }
         let state = catalog.state().unwrap_or_else(|e| {
             report.warnings.push(format!(
                 "{e}; starting a new state.json from the stored albums"
@@ -380,20 +388,20 @@ impl Run<'_> {
         // Plan: only new, changed or stale releases cost calls.
         let mut plans = Vec::new();
         for (id, fp) in &listed {
-            let stored = catalog
-                .album_path(id)
+            let (stored, answer) = match catalog
+                .release_path(id)
                 .exists()
-                .then(|| catalog.album(id).ok())
+                .then(|| catalog.release(id).ok())
                 .flatten()
-                .map(|(album, _)| album);
+            {
+                Some((release, _)) => (Some(release.album), release.odesli),
+                None => (None, None),
+            };
             let fetch_album = self.opts.full
                 || stored
                     .as_ref()
                     .is_none_or(|a| fp.differs_from(&Fingerprint::of_album(a)));
-            let ask_odesli = match catalog.odesli(id) {
-                Ok(Some((record, _))) => !self.fresh(&record),
-                _ => true,
-            };
+            let ask_odesli = answer.is_none_or(|record| !self.fresh(&record));
             if !fetch_album && !ask_odesli {
                 report.unchanged += 1;
                 continue;
@@ -484,7 +492,7 @@ impl Run<'_> {
     ) {
         let release = |id: &String| ReleaseRef {
             id: id.clone(),
-            title: catalog.album(id).ok().map(|(a, _)| a.name),
+            title: catalog.release(id).ok().map(|(r, _)| r.album.name),
         };
         for (id, entry) in state.releases.iter_mut() {
             if !listed.contains(id.as_str()) {
@@ -498,12 +506,12 @@ impl Run<'_> {
                 entry.vanished = false;
                 report.reappeared.push(release(id));
             }
-            if catalog.album_path(id).exists() {
+            if catalog.release_path(id).exists() {
                 entry.last_seen = Some(self.now);
             }
         }
         for id in listed {
-            if catalog.album_path(id).exists() && !state.releases.contains_key(*id) {
+            if catalog.release_path(id).exists() && !state.releases.contains_key(*id) {
                 state.releases.insert(
                     id.to_string(),
                     ReleaseState {
@@ -530,8 +538,8 @@ impl Run<'_> {
         self.now - record.fetched_at < max_age
     }
 
-    /// Stores one release: its album (when fetched), then its Odesli answer
-    /// (when stale), then its state.
+    /// Stores one release: its album (when fetched) and its Odesli answer
+    /// (when stale), in one write of its release file, then its state.
     async fn release(
         &self,
         run: &ArtistRun<'_>,
@@ -551,6 +559,17 @@ impl Run<'_> {
                 error,
             })
         };
+        // The release as stored, as written: what is not asked again is
+        // kept, with the fields this version does not read.
+        let path = run.catalog.release_path(&plan.id);
+        let (mut album_json, mut odesli_json) = match std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        {
+            Some(Value::Object(mut stored)) => (stored.remove("album"), stored.remove("odesli")),
+            _ => (None, None),
+        };
+        let mut changed = false;
         if let Some(result) = album {
             match result {
                 Ok(v) => {
@@ -559,31 +578,45 @@ impl Run<'_> {
                         .and_then(Value::as_str)
                         .map(str::to_string)
                         .or(title);
-                    if let Err(e) = write_json_atomic(&run.catalog.album_path(&plan.id), &v) {
-                        return fail(title, e.to_string());
-                    }
+                    album_json = Some(v);
+                    changed = true;
                 }
                 Err(e) if e.is_cancelled() => return Outcome::Interrupted,
                 Err(e) => return fail(title, e.to_string()),
             }
         }
         let mut odesli_error = None;
+        let mut interrupted = false;
         if plan.ask_odesli {
             let url = SpotifyRef::new(SpotifyKind::Album, &plan.id).url();
             match self.clients.odesli.links(&url, &self.opts.country).await {
                 Ok(lookup) => {
-                    let record = json!({
+                    odesli_json = Some(json!({
                         "fetched_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                         "user_country": self.opts.country,
                         "answer": lookup.into_answer(),
-                    });
-                    if let Err(e) = write_json_atomic(&run.catalog.odesli_path(&plan.id), &record) {
-                        odesli_error = Some(e.to_string());
-                    }
+                    }));
+                    changed = true;
                 }
-                Err(e) if e.is_cancelled() => return Outcome::Interrupted,
+                // The album just fetched is still kept.
+                Err(e) if e.is_cancelled() => interrupted = true,
                 Err(e) => odesli_error = Some(e.to_string()),
             }
+        }
+        if changed {
+            let Some(album_json) = album_json else {
+                return fail(title, format!("{} holds no album", path.display()));
+            };
+            let mut file = json!({ "album": album_json });
+            if let Some(answer) = odesli_json {
+                file["odesli"] = answer;
+            }
+            if let Err(e) = write_json_atomic(&path, &file) {
+                return fail(title, e.to_string());
+            }
+        }
+        if interrupted {
+            return Outcome::Interrupted;
         }
         let now = self.now;
         let saved = run.update_state(|s| {
@@ -647,11 +680,10 @@ impl Run<'_> {
                     continue;
                 }
                 // Only complete releases: album and Odesli answer stored.
-                if !run.catalog.odesli_path(id).exists() {
-                    continue;
-                }
-                if let Ok((album, _)) = run.catalog.album(id) {
-                    candidates.push((id.clone(), album));
+                if let Ok((release, _)) = run.catalog.release(id) {
+                    if release.odesli.is_some() {
+                        candidates.push((id.clone(), release.album));
+                    }
                 }
             }
         }

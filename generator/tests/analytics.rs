@@ -362,14 +362,14 @@ fn watched_rebuilds_follow_every_kind_of_change_and_leave_the_rest() {
     // Pulled data, written the way a pull writes it: a hidden file renamed
     // over the old one.
     let album = format!(
-        "catalog/nova-lane/albums/{}.json",
+        "catalog/nova-lane/releases/{}.json",
         site.album_id("links/nova-lane/zoe-a-paris.toml")
     );
     rebuilt("a pulled album", &|| {
         let text = site
             .read(&album)
             .replacen("\"Zoë à Paris\"", "\"Zoë à Paris (Deluxe)\"", 1);
-        let tmp = site.content().join("catalog/nova-lane/albums/.zoe.tmp");
+        let tmp = site.content().join("catalog/nova-lane/releases/.zoe.tmp");
         std::fs::write(&tmp, text).unwrap();
         std::fs::rename(&tmp, site.content().join(&album)).unwrap();
     });
@@ -377,15 +377,15 @@ fn watched_rebuilds_follow_every_kind_of_change_and_leave_the_rest() {
     assert!(page.body.contains("Zoë à Paris (Deluxe)"), "{}", page.body);
 
     // A folder moved in: no event names the files in it.
-    let albums = site.content().join("catalog/nova-lane/albums");
-    let moved_in = site.dir.path().join("albums");
+    let albums = site.content().join("catalog/nova-lane/releases");
+    let moved_in = site.dir.path().join("releases");
     copy_dir(&albums, &moved_in);
     let text = std::fs::read_to_string(moved_in.join(album.rsplit('/').next().unwrap()))
         .unwrap()
         .replace("Zoë à Paris (Deluxe)", "Zoë à Paris (Remastered)");
     std::fs::write(moved_in.join(album.rsplit('/').next().unwrap()), text).unwrap();
     rebuilt("a folder moved in", &|| {
-        std::fs::rename(&albums, site.dir.path().join("albums-before")).unwrap();
+        std::fs::rename(&albums, site.dir.path().join("releases-before")).unwrap();
         std::fs::rename(&moved_in, &albums).unwrap();
     });
     let page = server.get("/nova-lane/zoe-a-paris", &[]);

@@ -6,7 +6,7 @@ mod common;
 use common::{snapshot, Site};
 
 const ZOE: &str = "nova-lane/zoe-a-paris/index.html";
-const ZOE_ALBUM: &str = "catalog/nova-lane/albums/1day0uyMToGjXyXSwqzZKk.json";
+const ZOE_RELEASE: &str = "catalog/nova-lane/releases/1day0uyMToGjXyXSwqzZKk.json";
 
 #[test]
 fn every_approved_link_gets_a_page_and_unapproved_ones_do_not() {
@@ -181,10 +181,10 @@ fn theme_static_files_get_a_content_hash_and_pages_point_at_them() {
 fn hostile_title_from_a_pulled_answer_stays_text() {
     let site = Site::sample();
     let evil = "</script><img src=x onerror=alert(1)>\"'&";
-    site.edit(ZOE_ALBUM, |t| {
+    site.edit(ZOE_RELEASE, |t| {
         let mut v: serde_json::Value = serde_json::from_str(&t).unwrap();
-        v["name"] = evil.into();
-        v["tracks"]["items"][0]["name"] = evil.into();
+        v["album"]["name"] = evil.into();
+        v["album"]["tracks"]["items"][0]["name"] = evil.into();
         serde_json::to_string(&v).unwrap()
     });
     let built = site.build();
@@ -212,16 +212,13 @@ fn hostile_title_from_a_pulled_answer_stays_text() {
 #[test]
 fn javascript_urls_from_odesli_never_become_links() {
     let site = Site::sample();
-    site.edit(
-        "catalog/nova-lane/odesli/1day0uyMToGjXyXSwqzZKk.json",
-        |t| {
-            let mut v: serde_json::Value = serde_json::from_str(&t).unwrap();
-            v["answer"]["linksByPlatform"]["deezer"]["url"] = "javascript:alert(1)".into();
-            v["answer"]["linksByPlatform"]["tidal"]["url"] =
-                "https://listen.tidal.com.evil.example/x".into();
-            serde_json::to_string(&v).unwrap()
-        },
-    );
+    site.edit(ZOE_RELEASE, |t| {
+        let mut v: serde_json::Value = serde_json::from_str(&t).unwrap();
+        let links = &mut v["odesli"]["answer"]["linksByPlatform"];
+        links["deezer"]["url"] = "javascript:alert(1)".into();
+        links["tidal"]["url"] = "https://listen.tidal.com.evil.example/x".into();
+        serde_json::to_string(&v).unwrap()
+    });
     let out = site.run(&["build", "--out", site.out().to_str().unwrap()]);
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -326,7 +323,7 @@ fn a_failed_build_leaves_the_previous_site_byte_for_byte() {
     site.build();
     let before = snapshot(&site.out());
     // A corrupt catalog file fails one page midway through rendering.
-    site.write(ZOE_ALBUM, "{ not json");
+    site.write(ZOE_RELEASE, "{ not json");
     site.edit("links/nova-lane/sunflower.toml", |t| {
         t.replace("approved = true", "approved = false")
     });

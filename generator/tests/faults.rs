@@ -14,13 +14,7 @@ use common::{snapshot, Site};
 /// Spotify ids, so that a build has a few thousand pages to write.
 fn grow(site: &Site, n: usize) {
     let id = site.album_id("links/koji-mori/osaka-blue.toml");
-    let album = site.read(&format!("catalog/koji-mori/albums/{id}.json"));
-    let odesli = site
-        .content()
-        .join(format!("catalog/koji-mori/odesli/{id}.json"));
-    let odesli = odesli
-        .exists()
-        .then(|| std::fs::read_to_string(&odesli).unwrap());
+    let release = site.read(&format!("catalog/koji-mori/releases/{id}.json"));
     for i in 0..n {
         let new_id = format!("Fault{i:017}");
         let slug = format!("copy-{i}");
@@ -28,10 +22,10 @@ fn grow(site: &Site, n: usize) {
             &format!("links/koji-mori/{slug}.toml"),
             &format!("slug = \"{slug}\"\nsource = \"spotify:album:{new_id}\"\napproved = true\n"),
         );
-        site.write(&format!("catalog/koji-mori/albums/{new_id}.json"), &album);
-        if let Some(o) = &odesli {
-            site.write(&format!("catalog/koji-mori/odesli/{new_id}.json"), o);
-        }
+        site.write(
+            &format!("catalog/koji-mori/releases/{new_id}.json"),
+            &release,
+        );
     }
 }
 

@@ -69,10 +69,6 @@ fn add_artist(site: &Site, i: usize, text: &str, url: &str, album: &Value, odesl
     for track in album["tracks"]["items"].as_array_mut().unwrap() {
         track["name"] = text.into();
     }
-    site.write(
-        &format!("catalog/{slug}/albums/{id}.json"),
-        &serde_json::to_string(&album).unwrap(),
-    );
     let mut odesli = odesli.clone();
     for link in odesli["answer"]["linksByPlatform"]
         .as_object_mut()
@@ -84,18 +80,16 @@ fn add_artist(site: &Site, i: usize, text: &str, url: &str, album: &Value, odesl
         link["url"] = url.into();
     }
     site.write(
-        &format!("catalog/{slug}/odesli/{id}.json"),
-        &serde_json::to_string(&odesli).unwrap(),
+        &format!("catalog/{slug}/releases/{id}.json"),
+        &serde_json::to_string(&serde_json::json!({ "album": album, "odesli": odesli })).unwrap(),
     );
 }
 
 fn sample_release(site: &Site) -> (Value, Value) {
     let id = site.album_id(SOURCE);
-    let read = |rel: &str| -> Value { serde_json::from_str(&site.read(rel)).unwrap() };
-    (
-        read(&format!("catalog/koji-mori/albums/{id}.json")),
-        read(&format!("catalog/koji-mori/odesli/{id}.json")),
-    )
+    let release: Value =
+        serde_json::from_str(&site.read(&format!("catalog/koji-mori/releases/{id}.json"))).unwrap();
+    (release["album"].clone(), release["odesli"].clone())
 }
 
 /// What one page is made of: how many of each element, and which
@@ -415,7 +409,7 @@ fn invalid_utf8_in_any_content_file_is_named_and_changes_nothing() {
     let site = Site::sample();
     site.build();
     let before = common::snapshot(&site.out());
-    let album = std::fs::read_dir(site.content().join("catalog/koji-mori/albums"))
+    let album = std::fs::read_dir(site.content().join("catalog/koji-mori/releases"))
         .unwrap()
         .flatten()
         .next()

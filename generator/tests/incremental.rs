@@ -82,7 +82,7 @@ fn changing_catalog_data_rerenders_that_release() {
     build(&site, &[]);
     // koji-mori/osaka-blue's Spotify data: a new name.
     let id = site.album_id("links/koji-mori/osaka-blue.toml");
-    site.edit(&format!("catalog/koji-mori/albums/{id}.json"), |t| {
+    site.edit(&format!("catalog/koji-mori/releases/{id}.json"), |t| {
         t.replacen(
             "\"name\": \"Ōsaka Blue\"",
             "\"name\": \"Ōsaka Blue (Remastered)\"",

@@ -258,10 +258,10 @@ fn redirects_lead_every_track_and_a_renamed_links_old_address_to_its_page() {
     let built = site.build();
     let rules = built.text("_redirects");
     // Every track of a release, by its Spotify id.
-    let album: Value =
-        serde_json::from_str(&site.read("catalog/nova-lane/albums/1day0uyMToGjXyXSwqzZKk.json"))
+    let release: Value =
+        serde_json::from_str(&site.read("catalog/nova-lane/releases/1day0uyMToGjXyXSwqzZKk.json"))
             .unwrap();
-    let tracks = album["tracks"]["items"].as_array().unwrap();
+    let tracks = release["album"]["tracks"]["items"].as_array().unwrap();
     assert!(!tracks.is_empty());
     for t in tracks {
         let line = format!(

@@ -255,8 +255,10 @@ fn first_pull_stores_the_catalog_and_starts_link_files() {
     assert_eq!(report["changed"], true);
     assert_eq!(report["failed"], 0);
 
-    // Verbatim Spotify answers, with the extended-quota fields.
-    let zoe = world.json(&format!("catalog/nova-lane/albums/{ZOE}.json"));
+    // Verbatim Spotify answers, with the extended-quota fields, beside
+    // Odesli's in one file per release.
+    let release = world.json(&format!("catalog/nova-lane/releases/{ZOE}.json"));
+    let zoe = &release["album"];
     assert_eq!(zoe["name"], "Zoë à Paris");
     assert_eq!(zoe["label"], "Petit Phare Records");
     assert_eq!(zoe["tracks"]["items"].as_array().unwrap().len(), 11);
@@ -264,7 +266,7 @@ fn first_pull_stores_the_catalog_and_starts_link_files() {
         world.json("catalog/nova-lane/artist.json")["name"],
         "Nova Lane"
     );
-    let odesli = world.json(&format!("catalog/nova-lane/odesli/{ZOE}.json"));
+    let odesli = &release["odesli"];
     assert_eq!(odesli["user_country"], "US");
     assert!(odesli["fetched_at"].as_str().unwrap().starts_with("20"));
     assert!(odesli["answer"]["linksByPlatform"]["appleMusic"]["url"].is_string());
@@ -276,7 +278,7 @@ fn first_pull_stores_the_catalog_and_starts_link_files() {
     // The release Nova Lane only appears on is not part of her catalog.
     assert!(!world
         .path(&format!(
-            "catalog/nova-lane/albums/{}.json",
+            "catalog/nova-lane/releases/{}.json",
             fake_id("GuestSpot")
         ))
         .exists());
@@ -365,6 +367,51 @@ fn second_pull_with_nothing_changed_only_lists_releases() {
 }
 
 #[test]
+fn releases_stored_as_two_files_move_into_one_and_nothing_is_asked_again() {
+    let world = World::new(Profile::Extended);
+    world.pull();
+    // Store nova-lane's releases as earlier versions did: the album and
+    // the Odesli answer apart.
+    let dir = world.path("catalog/nova-lane");
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(dir.join("releases")).unwrap() {
+        let path = entry.unwrap().path();
+        let release: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let name = path.file_name().unwrap().to_owned();
+        for (part, folder) in [("album", "albums"), ("odesli", "odesli")] {
+            std::fs::create_dir_all(dir.join(folder)).unwrap();
+            let text = serde_json::to_string_pretty(&release[part]).unwrap();
+            std::fs::write(dir.join(folder).join(&name), text).unwrap();
+        }
+        std::fs::remove_file(&path).unwrap();
+        stored.push((name, release));
+    }
+    assert_eq!(stored.len(), 4);
+    world.reset_calls();
+
+    let report = world.pull();
+    assert_eq!(artist(&report, "nova-lane")["unchanged"], 4);
+    assert_eq!(world.odesli.count(), 0);
+    assert_eq!(world.spotify.count("album"), 0);
+    assert_eq!(world.spotify.count("albums_batch"), 0);
+    for (name, release) in &stored {
+        let path = dir.join("releases").join(name);
+        let now: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(&now, release, "{name:?} changed");
+    }
+    assert!(!dir.join("albums").exists() && !dir.join("odesli").exists());
+    let built = world.build();
+    assert!(
+        built
+            .page("nova-lane/zoe-a-paris/index.html")
+            .services()
+            .len()
+            > 1
+    );
+}
+
+#[test]
 fn one_new_release_costs_only_its_own_calls() {
     let world = World::new(Profile::Extended);
     world.pull();
@@ -404,9 +451,9 @@ fn one_new_release_costs_only_its_own_calls() {
     let (file, link) = world.link_for("nova-lane", &new_id).unwrap();
     assert_eq!(file, "minuit-pile.toml");
     assert_eq!(link["approved"].as_bool(), Some(true));
-    // Everything stored before is as it was; only the new release's files were added.
+    // Everything stored before is as it was; only the new release's file was added.
     let after = catalog_without_state(&world);
-    assert_eq!(after.len(), before.len() + 2);
+    assert_eq!(after.len(), before.len() + 1);
     for file in &before {
         assert!(after.contains(file), "{} changed", file.0.display());
     }
@@ -461,12 +508,12 @@ fn development_mode_falls_back_to_one_call_per_album_and_small_pages() {
     );
     assert_eq!(report["failed"], 0);
 
-    let stored = world.json(&format!("catalog/nova-lane/albums/{big}.json"));
+    let stored = &world.json(&format!("catalog/nova-lane/releases/{big}.json"))["album"];
     let tracks = stored["tracks"]["items"].as_array().unwrap();
     assert_eq!(tracks.len(), 60);
     assert_eq!(tracks[59]["track_number"], 60);
     assert!(stored["tracks"]["next"].is_null());
-    let zoe = world.json(&format!("catalog/nova-lane/albums/{ZOE}.json"));
+    let zoe = &world.json(&format!("catalog/nova-lane/releases/{ZOE}.json"))["album"];
     assert!(zoe.get("label").is_none() && zoe.get("available_markets").is_none());
 
     // The pages build from development-mode data.
@@ -530,8 +577,8 @@ fn server_errors_timeouts_and_malformed_json_are_retried() {
     assert_eq!(report["calls"]["retries"], 3);
     assert_eq!(report["failed"], 0);
     for id in [ZOE, CAFE_CREME] {
-        let record = world.json(&format!("catalog/nova-lane/odesli/{id}.json"));
-        assert!(record["answer"]["linksByPlatform"].is_object());
+        let release = world.json(&format!("catalog/nova-lane/releases/{id}.json"));
+        assert!(release["odesli"]["answer"]["linksByPlatform"].is_object());
     }
 }
 
@@ -539,7 +586,7 @@ fn server_errors_timeouts_and_malformed_json_are_retried() {
 fn persistent_failure_skips_the_release_keeps_its_files_and_exits_3() {
     let world = World::new(Profile::Extended);
     world.pull();
-    let zoe_path = format!("catalog/nova-lane/albums/{ZOE}.json");
+    let zoe_path = format!("catalog/nova-lane/releases/{ZOE}.json");
     let zoe_before = world.site.read(&zoe_path);
 
     // Zoë changes upstream but cannot be fetched; two new releases arrive,
@@ -605,9 +652,8 @@ fn persistent_failure_skips_the_release_keeps_its_files_and_exits_3() {
     assert_eq!(world.site.read(&zoe_path), zoe_before);
     assert!(world.link_for("nova-lane", &fine).is_some());
     // The half-done release has its album but no link file until it completes.
-    assert!(world
-        .path(&format!("catalog/nova-lane/albums/{odesli_down}.json"))
-        .exists());
+    let half = world.json(&format!("catalog/nova-lane/releases/{odesli_down}.json"));
+    assert!(half["album"].is_object() && half.get("odesli").is_none());
     assert!(world.link_for("nova-lane", &odesli_down).is_none());
     every_json_file_parses(&world.path("catalog"));
 
@@ -635,7 +681,7 @@ fn persistent_failure_skips_the_release_keeps_its_files_and_exits_3() {
     );
     assert!(world.link_for("nova-lane", &odesli_down).is_some());
     assert_eq!(
-        world.json(&zoe_path)["total_tracks"],
+        world.json(&zoe_path)["album"]["total_tracks"],
         12,
         "the changed release is stored once it can be fetched"
     );
@@ -699,8 +745,7 @@ fn vanished_release_is_kept_and_flagged_then_returns() {
     assert_eq!(state["releases"][CAFE_CREME]["vanished"], true);
     assert_eq!(state["releases"][ZOE]["vanished"], false);
     for rel in [
-        format!("catalog/nova-lane/albums/{CAFE_CREME}.json"),
-        format!("catalog/nova-lane/odesli/{CAFE_CREME}.json"),
+        format!("catalog/nova-lane/releases/{CAFE_CREME}.json"),
         "links/nova-lane/cafe-creme.toml".to_string(),
     ] {
         assert!(world.path(&rel).exists(), "{rel} was deleted");
@@ -768,7 +813,7 @@ fn hand_edited_link_file_is_never_touched_by_a_pull() {
         .collect();
     assert_eq!(files.len(), 3, "{files:?}");
     assert_eq!(
-        world.json(&format!("catalog/nova-lane/albums/{ZOE}.json"))["name"],
+        world.json(&format!("catalog/nova-lane/releases/{ZOE}.json"))["album"]["name"],
         "Zoë à Paris (Deluxe)"
     );
 }
@@ -1040,7 +1085,7 @@ fn hostile_upstream_data_is_stored_safely_and_rendered_escaped() {
     assert!(!world.path("evil.json").exists());
     every_json_file_parses(&world.path("catalog"));
     // The odd Odesli entry is dropped, the unknown platform kept.
-    let stored = world.json(&format!("catalog/nova-lane/odesli/{evil}.json"));
+    let stored = &world.json(&format!("catalog/nova-lane/releases/{evil}.json"))["odesli"];
     assert!(stored["answer"]["linksByPlatform"].get("tidal").is_none());
     assert!(stored["answer"]["linksByPlatform"].get("qobuz").is_some());
 
@@ -1140,7 +1185,7 @@ fn fresh_odesli_answers_are_kept_and_stale_ones_renewed() {
     });
     let first = world.pull();
     assert_eq!(first["failed"], 0);
-    let record = world.json(&format!("catalog/nova-lane/odesli/{unknown}.json"));
+    let record = &world.json(&format!("catalog/nova-lane/releases/{unknown}.json"))["odesli"];
     assert_eq!(record["answer"]["code"], "could_not_resolve_entity");
     assert!(
         world.link_for("nova-lane", &unknown).is_some(),
@@ -1174,7 +1219,7 @@ fn fresh_odesli_answers_are_kept_and_stale_ones_renewed() {
     world.reset_calls();
     world.pull_expect(0, &["--country", "fr", "--artist", "koji-mori"]);
     assert_eq!(world.odesli.count(), 4);
-    let record = world.json("catalog/koji-mori/odesli/iYiDmde9xe9NdsBE0Czqvk.json");
+    let record = &world.json("catalog/koji-mori/releases/iYiDmde9xe9NdsBE0Czqvk.json")["odesli"];
     assert_eq!(record["user_country"], "FR");
     assert!(world.odesli.calls()[0].query.contains("userCountry=FR"));
 }
@@ -1469,7 +1514,7 @@ fn states_name_only_stored_albums(world: &World) {
         for id in state["releases"].as_object().unwrap().keys() {
             assert!(
                 world
-                    .path(&format!("catalog/{artist}/albums/{id}.json"))
+                    .path(&format!("catalog/{artist}/releases/{id}.json"))
                     .exists(),
                 "state.json names {id} without its album"
             );

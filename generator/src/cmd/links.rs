@@ -34,9 +34,9 @@ pub fn title(artist: &Artist, link: &Link) -> Option<String> {
             .map(|(p, _)| p.name),
         _ => artist
             .catalog
-            .album(&link.source.id)
+            .release(&link.source.id)
             .ok()
-            .map(|(a, _)| a.name),
+            .map(|(r, _)| r.album.name),
     }
 }
 

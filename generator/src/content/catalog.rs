@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{parse_json, parse_json_seen, ContentError, Seen};
+use super::write::write_json_atomic;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Image {
@@ -157,13 +158,24 @@ pub struct OdesliAnswer {
     pub links_by_platform: BTreeMap<String, OdesliLink>,
 }
 
-/// `odesli/<album id>.json`: an Odesli answer with when it was fetched.
+/// An Odesli answer with when it was fetched.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct OdesliRecord {
     pub fetched_at: chrono::DateTime<chrono::Utc>,
     #[serde(default)]
     pub user_country: Option<String>,
     pub answer: OdesliAnswer,
+}
+
+/// `releases/<album id>.json`: one release as pulled, its Spotify album
+/// and, once Odesli has answered for it, that answer. `pull` writes the
+/// file whole, so a page is always made from one pull's view of a release,
+/// and a build reads one file per release.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ReleaseFile {
+    pub album: SpotifyAlbum,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub odesli: Option<OdesliRecord>,
 }
 
 /// Pull bookkeeping for one release.
@@ -203,14 +215,11 @@ impl CatalogDir {
     pub fn artist_path(&self) -> PathBuf {
         self.dir.join("artist.json")
     }
-    pub fn album_path(&self, id: &str) -> PathBuf {
-        self.dir.join("albums").join(format!("{id}.json"))
+    pub fn release_path(&self, id: &str) -> PathBuf {
+        self.dir.join("releases").join(format!("{id}.json"))
     }
     pub fn playlist_path(&self, id: &str) -> PathBuf {
         self.dir.join("playlists").join(format!("{id}.json"))
-    }
-    pub fn odesli_path(&self, id: &str) -> PathBuf {
-        self.dir.join("odesli").join(format!("{id}.json"))
     }
     pub fn state_path(&self) -> PathBuf {
         self.dir.join("state.json")
@@ -221,16 +230,70 @@ impl CatalogDir {
         optional(&self.artist_path())
     }
 
-    pub fn album(&self, id: &str) -> Result<(SpotifyAlbum, Seen), ContentError> {
-        parse_json_seen(&self.album_path(id))
+    pub fn release(&self, id: &str) -> Result<(ReleaseFile, Seen), ContentError> {
+        parse_json_seen(&self.release_path(id))
     }
 
     pub fn playlist(&self, id: &str) -> Result<(SpotifyPlaylist, Seen), ContentError> {
         parse_json_seen(&self.playlist_path(id))
     }
 
-    pub fn odesli(&self, id: &str) -> Result<Option<(OdesliRecord, Seen)>, ContentError> {
-        optional(&self.odesli_path(id))
+    /// Moves the releases an earlier version stored as two files
+    /// (`albums/<id>.json` and `odesli/<id>.json`) into `releases/`, each
+    /// written whole before its old files go. Returns how many moved.
+    pub fn upgrade_layout(&self) -> Result<usize, ContentError> {
+        let albums = self.dir.join("albums");
+        let odesli = self.dir.join("odesli");
+        let read_error = |source| ContentError::Read {
+            path: albums.clone(),
+            source,
+        };
+        let entries = match std::fs::read_dir(&albums) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(read_error(e)),
+        };
+        let mut moved = 0;
+        for entry in entries {
+            let entry = entry.map_err(read_error)?;
+            let name = entry.file_name();
+            let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            if id.starts_with('.') {
+                continue; // a write that never finished
+            }
+            let album_file = entry.path();
+            let odesli_file = odesli.join(&name);
+            let release = self.release_path(id);
+            if !release.exists() {
+                let mut file =
+                    serde_json::json!({ "album": parse_json::<serde_json::Value>(&album_file)? });
+                match parse_json::<serde_json::Value>(&odesli_file) {
+                    Ok(answer) => file["odesli"] = answer,
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+                write_json_atomic(&release, &file)?;
+            }
+            for old in [&album_file, &odesli_file] {
+                match std::fs::remove_file(old) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => {
+                        return Err(ContentError::Write {
+                            path: old.clone(),
+                            source,
+                        })
+                    }
+                }
+            }
+            moved += 1;
+        }
+        // Gone once empty; anything else left in them stays.
+        let _ = std::fs::remove_dir(&albums);
+        let _ = std::fs::remove_dir(&odesli);
+        Ok(moved)
     }
 
     pub fn state(&self) -> Result<PullState, ContentError> {

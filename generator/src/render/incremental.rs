@@ -77,7 +77,7 @@ impl Stamp {
 }
 
 /// A folder that file stamps are read relative to. Looking up
-/// `albums/x.json` from an open folder walks fewer path components than
+/// `links/x.toml` from an open folder walks fewer path components than
 /// looking up its full path, which is most of what a stat costs.
 pub struct Base {
     path: PathBuf,
@@ -236,10 +236,7 @@ impl ArtistInputs {
                 crate::content::SpotifyKind::Playlist => {
                     files.push(rel(&artist.catalog.playlist_path(&link.source.id)))
                 }
-                _ => {
-                    files.push(rel(&artist.catalog.album_path(&link.source.id)));
-                    files.push(rel(&artist.catalog.odesli_path(&link.source.id)));
-                }
+                _ => files.push(rel(&artist.catalog.release_path(&link.source.id))),
             }
         }
         ArtistInputs { files, starts }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{LazyLock, Mutex};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::content::catalog::{Image, OdesliRecord, SpotifyAlbum, SpotifyArtist, SpotifyPlaylist};
@@ -288,17 +288,12 @@ impl LinkData {
                 (LinkData::Playlist { playlist }, vec![Some(seen)])
             }
             _ => {
-                let (album, album_seen) = artist.catalog.album(&link.source.id).map_err(missing)?;
-                let (odesli, odesli_seen) = artist
-                    .catalog
-                    .odesli(&link.source.id)
-                    .with_context(|| link.file.display().to_string())?
-                    .unzip();
+                let (release, seen) = artist.catalog.release(&link.source.id).map_err(missing)?;
                 let data = LinkData::Release {
-                    album: Box::new(album),
-                    odesli,
+                    album: Box::new(release.album),
+                    odesli: release.odesli,
                 };
-                (data, vec![Some(album_seen), odesli_seen])
+                (data, vec![Some(seen)])
             }
         })
     }

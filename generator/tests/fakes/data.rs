@@ -65,18 +65,19 @@ pub fn sample() -> (SpotifyData, BTreeMap<String, Value>) {
         let profile = read_json(&dir.join("artist.json"));
         let artist_id = profile["id"].as_str().unwrap().to_string();
         data.artists.insert(artist_id.clone(), profile);
-        let mut albums: Vec<Value> = std::fs::read_dir(dir.join("albums"))
+        let mut releases: Vec<Value> = std::fs::read_dir(dir.join("releases"))
             .unwrap()
             .map(|e| read_json(&e.unwrap().path()))
             .collect();
         // Spotify lists newest first.
-        albums.sort_by(|a, b| b["release_date"].as_str().cmp(&a["release_date"].as_str()));
+        let date = |r: &Value| r["album"]["release_date"].as_str().map(str::to_string);
+        releases.sort_by_key(|r| std::cmp::Reverse(date(r)));
         let mut listing = Vec::new();
-        for album in albums {
+        for mut release in releases {
+            let album = release["album"].take();
             let id = album["id"].as_str().unwrap().to_string();
-            let answer = dir.join("odesli").join(format!("{id}.json"));
-            if answer.exists() {
-                odesli.insert(id.clone(), read_json(&answer)["answer"].clone());
+            if let Some(record) = release.get("odesli") {
+                odesli.insert(id.clone(), record["answer"].clone());
             }
             listing.push((
                 id.clone(),
