@@ -86,34 +86,11 @@ impl Content {
             .into());
         }
         let artist_files = toml_files(&root.join("artists"))?;
-        let loaded = Self::load_artists(root, &artist_files);
-
-        // A links folder without an artist file is a mistake worth naming.
-        let mut errors = Vec::new();
-        let links_root = root.join("links");
-        if links_root.is_dir() {
-            let entries = std::fs::read_dir(&links_root).map_err(|source| ContentError::Read {
-                path: links_root.clone(),
-                source,
-            })?;
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let artist_file = root.join("artists").join(format!("{name}.toml"));
-                // From the listings already read, not a stat or two per
-                // artist: a large catalog has thousands.
-                let is_dir = match entry.file_type() {
-                    Ok(t) if t.is_symlink() => entry.path().is_dir(),
-                    Ok(t) => t.is_dir(),
-                    Err(_) => false,
-                };
-                if is_dir && artist_files.binary_search(&artist_file).is_err() {
-                    errors.push(ContentError::invalid(
-                        &entry.path(),
-                        format!("links for artist {name:?}, but there is no artists/{name}.toml"),
-                    ));
-                }
-            }
-        }
+        let (loaded, orphans) = rayon::join(
+            || Self::load_artists(root, &artist_files),
+            || orphan_links(root, &artist_files),
+        );
+        let mut errors = orphans?;
         match loaded {
             Ok(content) if errors.is_empty() => Ok(content),
             Ok(_) => Err(sorted(errors)),
@@ -160,6 +137,39 @@ impl Content {
     pub fn artist(&self, slug: &str) -> Option<&Artist> {
         self.artists.iter().find(|a| a.config.slug == slug)
     }
+}
+
+/// A links folder without an artist file is a mistake worth naming: one
+/// error for each. `artist_files` are the artist files, sorted.
+fn orphan_links(root: &Path, artist_files: &[PathBuf]) -> Result<Vec<ContentError>, ContentError> {
+    let links_root = root.join("links");
+    if !links_root.is_dir() {
+        return Ok(Vec::new());
+    }
+    let entries = std::fs::read_dir(&links_root).map_err(|source| ContentError::Read {
+        path: links_root.clone(),
+        source,
+    })?;
+    let artists: std::collections::HashSet<&std::ffi::OsStr> =
+        artist_files.iter().filter_map(|f| f.file_name()).collect();
+    let mut errors = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // From the listings already read, not a stat or two per artist: a
+        // large catalog has thousands.
+        let is_dir = match entry.file_type() {
+            Ok(t) if t.is_symlink() => entry.path().is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => false,
+        };
+        if is_dir && !artists.contains(std::ffi::OsStr::new(&format!("{name}.toml"))) {
+            errors.push(ContentError::invalid(
+                &entry.path(),
+                format!("links for artist {name:?}, but there is no artists/{name}.toml"),
+            ));
+        }
+    }
+    Ok(errors)
 }
 
 /// Every problem, in file order.
@@ -264,6 +274,8 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
             files.push(path);
         }
     }
-    files.sort();
+    // All in one folder: the names' bytes give the order `Path`'s
+    // component-wise comparison would, for much less.
+    files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     Ok(files)
 }

@@ -214,11 +214,22 @@ impl ArtistInputs {
     pub const SHARED: [usize; 2] = [0, 2];
 
     pub fn of(root: &Path, artist: &crate::content::Artist) -> ArtistInputs {
+        // Every path is `root` joined with more: its bytes are cut off
+        // rather than compared component by component.
+        let root_bytes = root.as_os_str().as_encoded_bytes();
         let rel = |p: &Path| {
-            p.strip_prefix(root)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .replace(std::path::MAIN_SEPARATOR, "/")
+            let sep = std::path::MAIN_SEPARATOR;
+            let text = match p.as_os_str().as_encoded_bytes().strip_prefix(root_bytes) {
+                Some([first, rest @ ..]) if char::from(*first) == sep => {
+                    String::from_utf8_lossy(rest)
+                }
+                _ => p.strip_prefix(root).unwrap_or(p).to_string_lossy(),
+            };
+            if sep == '/' {
+                text.into_owned()
+            } else {
+                text.replace(sep, "/")
+            }
         };
         let mut files = vec![
             rel(&artist.file),
