@@ -140,7 +140,7 @@ impl Content {
 }
 
 /// A links folder without an artist file is a mistake worth naming: one
-/// error for each. `artist_files` are the artist files, sorted.
+/// error for each, given the artist files there are.
 fn orphan_links(root: &Path, artist_files: &[PathBuf]) -> Result<Vec<ContentError>, ContentError> {
     let links_root = root.join("links");
     if !links_root.is_dir() {
