@@ -1,11 +1,14 @@
 //! The machine-written catalog files (Spotify answers and Odesli records
-//! kept verbatim): any bytes give a value or an error naming the file.
+//! kept verbatim, and the release files that hold one of each): any bytes
+//! give a value or an error naming the file.
 #![no_main]
 
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use smartlinks::content::catalog::{OdesliRecord, SpotifyAlbum, SpotifyArtist, SpotifyPlaylist};
+use smartlinks::content::catalog::{
+    OdesliRecord, ReleaseFile, SpotifyAlbum, SpotifyArtist, SpotifyPlaylist,
+};
 use smartlinks::content::error::parse_json_bytes;
 
 fn check<T: serde::de::DeserializeOwned>(bytes: &[u8]) {
@@ -19,10 +22,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&kind, rest)) = data.split_first() else {
         return;
     };
-    match kind % 4 {
+    match kind % 5 {
         0 => check::<SpotifyAlbum>(rest),
         1 => check::<SpotifyPlaylist>(rest),
         2 => check::<SpotifyArtist>(rest),
-        _ => check::<OdesliRecord>(rest),
+        3 => check::<OdesliRecord>(rest),
+        _ => check::<ReleaseFile>(rest),
     }
 });
