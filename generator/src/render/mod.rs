@@ -329,17 +329,22 @@ impl<'a> Renderer<'a> {
             })
             .collect();
 
-        // A page's input: the site, its theme, its artist's shared files
-        // and its own, given as their states.
+        // What every page of an artist is made from: the site, its theme
+        // and the artist's shared files.
+        let artist_input = |theme: &Theme, loaded: &LoadedArtist| {
+            let mut input = incremental::Inputs::default()
+                .file(site_rel, site_state.as_ref())
+                .text(&theme.name)
+                .text(&theme.fingerprint);
+            for i in incremental::ArtistInputs::SHARED {
+                input = input.file(&loaded.inputs.files[i], loaded.states[i].as_ref());
+            }
+            input
+        };
+        // A link page's input: that, and its own files, given as their states.
         let page_input =
             |theme: &Theme, loaded: &LoadedArtist, li: usize, own: &[Option<FileState>]| {
-                let mut input = incremental::Inputs::default()
-                    .file(site_rel, site_state.as_ref())
-                    .text(&theme.name)
-                    .text(&theme.fingerprint);
-                for i in incremental::ArtistInputs::SHARED {
-                    input = input.file(&loaded.inputs.files[i], loaded.states[i].as_ref());
-                }
+                let mut input = artist_input(theme, loaded);
                 for (i, state) in loaded.inputs.link(li).zip(own) {
                     input = input.file(&loaded.inputs.files[i], state.as_ref());
                 }
@@ -450,14 +455,7 @@ impl<'a> Renderer<'a> {
                 let page = format!("{slug}/index.html");
                 let theme = self.artist_theme(artist);
                 let summaries = newest_first(links.values().map(|l| &l.listing.summary));
-                let mut input = incremental::Inputs::default()
-                    .file(site_rel, site_state.as_ref())
-                    .text(&theme.name)
-                    .text(&theme.fingerprint);
-                for i in incremental::ArtistInputs::SHARED {
-                    input = input.file(&loaded.inputs.files[i], loaded.states[i].as_ref());
-                }
-                let input = input.json(&summaries)?.finish();
+                let input = artist_input(theme, &loaded).json(&summaries)?.finish();
                 let before = loaded.previous.map(|p| &p.hub);
                 let hub = match before.filter(|p| p.input == input && in_place(&output, &page, p)) {
                     Some(prev) => prev.clone(),
