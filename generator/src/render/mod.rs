@@ -982,3 +982,54 @@ fn list_dir(dir: &Path) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample content, copied where a test may change it.
+    fn sample_site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+        for entry in walkdir::WalkDir::new(&sample) {
+            let entry = entry.unwrap();
+            let to = dir
+                .path()
+                .join("content")
+                .join(entry.path().strip_prefix(&sample).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &to).unwrap();
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn a_full_build_records_every_input_as_it_is() {
+        let dir = sample_site();
+        let (root, out) = (dir.path().join("content"), dir.path().join("public"));
+        let (_, record) = build_site_after(
+            &root,
+            &out,
+            Builtin::Embedded,
+            &Progress::silent(),
+            false,
+            None,
+        )
+        .unwrap();
+        // Stamps taken as files were read, for every input: the artist and
+        // link files, the links folder, the profile and the pulled releases.
+        let base = incremental::Base::open(&root);
+        let mut releases = 0;
+        for (slug, artist) in &record.artists {
+            for (file, state) in &artist.files {
+                let now = base.stamp(file);
+                assert_eq!(state.map(|s| s.stamp), now, "{slug}: {file}");
+                releases += usize::from(file.contains("/releases/"));
+            }
+        }
+        assert_eq!(releases, 11);
+    }
+}
