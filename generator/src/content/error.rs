@@ -79,12 +79,9 @@ pub fn read_seen(path: &Path) -> Result<(Vec<u8>, Seen), ContentError> {
 /// [`read_seen`] as text.
 pub fn read_to_string_seen(path: &Path) -> Result<(String, Seen), ContentError> {
     let (bytes, seen) = read_seen(path)?;
-    let text = String::from_utf8(bytes).map_err(|_| ContentError::Read {
+    let text = String::from_utf8(bytes).map_err(|e| ContentError::Read {
         path: path.to_path_buf(),
-        source: std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        ),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
     })?;
     Ok((text, seen))
 }
